@@ -1,0 +1,106 @@
+# Keel: build the hypervisor, its test guests and images; run the tests.
+#   make            build/keel.elf and build/keel.iso
+#   make test       host unit tests (ASan/UBSan) and system tests (Bochs, QEMU)
+#   make bench      exit-path benchmark in Bochs, printed as a table
+#   make run        boot Keel with the example guests in the best emulator here
+
+BUILD   := build
+CC      := gcc
+LD      := ld
+NASM    := nasm
+PYTHON  := python3
+
+KERNEL_DIRS := boot arch/x86_64 arch/x86_64/vmx vmm mm sched devices drivers lib
+KERNEL_C    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c))
+KERNEL_S    := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.S))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_S) $(KERNEL_C))
+
+# Hypervisor code: freestanding, no red zone, no SSE/AVX, warnings are errors.
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+	-mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only -mcmodel=kernel \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes -Wshadow \
+	-Iinclude -MMD -MP
+KASFLAGS := -Iinclude -MMD -MP -D__ASSEMBLY__
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -T linker.ld
+
+# Host unit tests: the same sources against tests/unit/fake_hw.c.
+HOSTCC     := gcc
+SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=all
+HOSTCFLAGS := -std=gnu11 -O1 -g $(SANITIZE) -DKEEL_HOST_TEST -Iinclude -Itests/unit \
+	-Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
+HOSTLIBS   := -lcmocka
+
+GUESTS_ASM := $(wildcard tests/guests/*.asm)
+GUESTS_BIN := $(patsubst tests/guests/%.asm,$(BUILD)/guests/%.bin,$(GUESTS_ASM))
+
+.PHONY: all guests iso test unit system bench run deps clean check-deps
+all: $(BUILD)/keel.elf $(BUILD)/keel.iso guests
+
+$(BUILD)/k/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -c $< -o $@
+
+$(BUILD)/keel.elf: $(KERNEL_OBJS) linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
+	@grub-file --is-x86-multiboot2 $@ || { echo "keel: $@ is not multiboot2"; rm -f $@; exit 1; }
+
+$(BUILD)/guests/%.bin: tests/guests/%.asm $(wildcard tests/guests/*.inc)
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) -f bin -w+all -I tests/guests/ -o $@ $<
+
+guests: $(GUESTS_BIN)
+
+# The example image: BIOS and EFI GRUB, the example guests from tools/example.cfg.
+$(BUILD)/keel.iso: $(BUILD)/keel.elf $(GUESTS_BIN) tools/mkiso.sh tools/example.cmdline
+	tools/mkiso.sh --full -o $@ --cmdline "$$(cat tools/example.cmdline)" \
+		--guests "$$(cat tools/example.guests)"
+
+iso: $(BUILD)/keel.iso
+
+# --- host unit tests ---------------------------------------------------------
+# Each tests/unit/mk/NAME.mk sets UNIT_SRCS_NAME (the sources under test);
+# tests/unit/test_NAME.c holds the cmocka tests.
+include $(wildcard tests/unit/mk/*.mk)
+UNIT_NAMES := $(patsubst tests/unit/mk/%.mk,%,$(wildcard tests/unit/mk/*.mk))
+UNIT_BINS  := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_NAMES))
+
+
+.SECONDEXPANSION:
+$(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/fake_hw.c $$(UNIT_SRCS_$$*)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $(filter %.c,$^) $(HOSTLIBS)
+unit: check-deps $(UNIT_BINS)
+	@tools/run-unit.sh $(UNIT_BINS)
+
+# --- system tests and benchmark ------------------------------------------------
+system: check-deps all
+	$(PYTHON) tests/system/run.py
+
+test: unit system
+
+bench: check-deps all
+	$(PYTHON) tests/system/run.py --bench
+
+run: check-deps all
+	tools/run.sh
+
+check-deps:
+	@tools/deps.sh --check
+
+deps:
+	tools/deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,160 @@
+/*
+ * The small hardware interface: every privileged instruction used outside
+ * arch/x86_64 goes through here. The hypervisor build gets inline assembly;
+ * host unit tests (KEEL_HOST_TEST) link tests/unit/fake_hw.c instead, which
+ * models ports, MSRs, CPUID and the VMCS as plain arrays.
+ */
+#ifndef KEEL_ARCH_HW_H
+#define KEEL_ARCH_HW_H
+
+#include "types.h"
+
+struct cpuid_regs {
+	u32 eax, ebx, ecx, edx;
+};
+
+#ifdef KEEL_HOST_TEST
+
+u8 inb(u16 port);
+u16 inw(u16 port);
+u32 inl(u16 port);
+void outb(u16 port, u8 val);
+void outw(u16 port, u16 val);
+void outl(u16 port, u32 val);
+u64 rdmsr(u32 msr);
+void wrmsr(u32 msr, u64 val);
+void cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r);
+u64 rdtsc(void);
+u64 vmread(u32 field);
+int vmread_safe(u32 field, u64 *val);
+void vmwrite(u32 field, u64 val);
+void *phys_to_virt(u64 pa);
+u64 virt_to_phys(const void *va);
+void invept_single(u64 eptp);
+void cpu_relax(void);
+u64 xgetbv(u32 idx);
+void xsetbv(u32 idx, u64 val);
+
+#else
+
+static inline u8 inb(u16 port)
+{
+	u8 v;
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline u16 inw(u16 port)
+{
+	u16 v;
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline u32 inl(u16 port)
+{
+	u32 v;
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outb(u16 port, u8 val)
+{
+	asm volatile("outb %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline void outw(u16 port, u16 val)
+{
+	asm volatile("outw %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline void outl(u16 port, u32 val)
+{
+	asm volatile("outl %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 val)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)val), "d"((u32)(val >> 32)));
+}
+
+static inline void cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
+{
+	asm volatile("cpuid"
+		     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+		     : "a"(leaf), "c"(subleaf));
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+/* VMREAD of a field the processor does not support fails (SDM Vol 3 31.3,
+ * VMREAD: VMfailValid); vmread() is for fields Keel knows exist. */
+static inline u64 vmread(u32 field)
+{
+	u64 v;
+	asm volatile("vmread %1, %0" : "=r"(v) : "r"((u64)field) : "cc");
+	return v;
+}
+
+static inline int vmread_safe(u32 field, u64 *val)
+{
+	u8 fail;
+	asm volatile("vmread %2, %0; setbe %1"
+		     : "=r"(*val), "=qm"(fail) : "r"((u64)field) : "cc");
+	return fail ? -EIO : 0;
+}
+
+static inline void vmwrite(u32 field, u64 val)
+{
+	asm volatile("vmwrite %1, %0" : : "r"((u64)field), "rm"(val) : "cc");
+}
+
+/* Keel identity-maps the low 4 GiB of physical memory (boot/entry.S). */
+static inline void *phys_to_virt(u64 pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+static inline u64 virt_to_phys(const void *va)
+{
+	return (u64)(uintptr_t)va;
+}
+
+/* INVEPT type 1, single-context (SDM Vol 3 31.3, INVEPT). */
+static inline void invept_single(u64 eptp)
+{
+	struct { u64 eptp, zero; } desc = { eptp, 0 };
+	asm volatile("invept %0, %1" : : "m"(desc), "r"(1ull) : "cc", "memory");
+}
+
+static inline void cpu_relax(void)
+{
+	asm volatile("pause");
+}
+
+static inline u64 xgetbv(u32 idx)
+{
+	u32 lo, hi;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(idx));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void xsetbv(u32 idx, u64 val)
+{
+	asm volatile("xsetbv" : : "c"(idx), "a"((u32)val), "d"((u32)(val >> 32)));
+}
+
+#endif /* KEEL_HOST_TEST */
+#endif

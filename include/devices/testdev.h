@@ -1,0 +1,13 @@
+/* Keel's test device: a page of MMIO for test guests (devices/testdev.c). */
+#ifndef KEEL_DEVICES_TESTDEV_H
+#define KEEL_DEVICES_TESTDEV_H
+
+#include "vmm/io_bus.h"
+
+#define TESTDEV_BASE  0xfeb00000ull
+#define TESTDEV_SIZE  0x1000ull
+#define TESTDEV_MAGIC 0x4b45454cu	/* "LEEK" in memory: bytes 'L','E','E','K' read as "KEEL" backwards */
+
+extern const struct io_ops testdev_ops;
+
+#endif

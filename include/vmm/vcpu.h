@@ -1,0 +1,51 @@
+/* A virtual CPU: its registers outside the VMCS, its VMCS, its state. */
+#ifndef KEEL_VMM_VCPU_H
+#define KEEL_VMM_VCPU_H
+
+#include "types.h"
+#include "arch/vmx_exits.h"
+
+/* General registers in hardware order (rsp's slot unused: the VMCS has
+ * it), then CR2. vmx_entry.S depends on this layout. */
+enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+
+struct vcpu_regs {
+	u64 gpr[16];
+	u64 cr2;
+};
+
+enum vcpu_state {
+	VCPU_RUNNABLE,
+	VCPU_HALTED,	/* HLT: waits for an interrupt */
+	VCPU_STOPPED,
+};
+
+struct vm;
+
+struct vcpu {
+	struct vcpu_regs regs;		/* first: vmx_run() takes &regs */
+	struct vm *vm;
+	unsigned id;
+	enum vcpu_state state;
+	bool launched;
+	bool yield;			/* give the CPU back to the scheduler */
+	void *vmcs;
+	u64 vmcs_phys;
+	u16 vpid;
+
+	/* Cached control words, written to the VMCS when they change. */
+	u32 proc_controls;
+	u32 entry_controls;
+
+	/* State Keel switches itself when another vCPU takes the CPU. */
+	u64 xcr0;
+	void *fpu_area;
+	u64 dr[4], dr6;
+	u64 msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base, msr_tsc_aux;
+	u64 cr8;
+
+	u64 exits;
+	u64 exit_counts[EXIT_REASON_MAX];
+};
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * A virtual machine: guest memory, I/O buses, devices and vCPUs. A VM can
+ * be stopped and destroyed without disturbing the others.
+ */
+#ifndef KEEL_VMM_VM_H
+#define KEEL_VMM_VM_H
+
+#include "types.h"
+#include "mm/gpa_map.h"
+#include "vmm/io_bus.h"
+#include "vmm/vcpu.h"
+#include "devices/ns16550.h"
+
+#define VM_NAME_MAX 32
+#define VM_MAX_VCPUS 1
+#define VM_CONSOLE_LINE 160
+
+enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED };
+
+struct vm {
+	char name[VM_NAME_MAX];
+	unsigned id;
+	enum vm_state state;
+	struct gpa_map mem;
+	struct io_bus pio;
+	struct io_bus mmio;
+	u8 *io_bitmap;			/* 2 pages: ports 0-0x7fff, 0x8000-0xffff */
+	u8 *msr_bitmap;			/* 1 page (SDM Vol 3 25.6.9) */
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+	unsigned nvcpus;
+
+	struct ns16550 uart;
+	char console_line[VM_CONSOLE_LINE];
+	unsigned console_len;
+
+	u64 scratch;			/* the test device's register */
+	char stop_reason[128];
+	u32 unclaimed_io_logged;	/* rate limit for unclaimed-port messages */
+};
+
+struct vm *vm_create(const char *name, u64 ram_size);
+void vm_destroy(struct vm *vm);
+/* Stop every vCPU of the VM and record why ("exit code 0", "triple fault at
+ * RIP 0x..."); logs "vm NAME: stopped: REASON". */
+void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+/* One byte of guest console output: lines go to the host console as
+ * "NAME| text". */
+void vm_console_putc(struct vm *vm, u8 ch);
+void vm_console_flush(struct vm *vm);
+
+/* Exit-bitmap edits (bit set = exit). */
+void vm_msr_intercept(struct vm *vm, u32 msr, bool read, bool write);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * The hypervisor's memory: one frame allocator over the RAM the boot
+ * loader's map lists as usable (never anything else: OVMF's map has holes),
+ * and a heap carved from it for small objects.
+ */
+#include "mm/mm.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
+#include "boot/multiboot2.h"
+#include "arch/hw.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+#define MAX_PHYS   (4 * GiB)			/* Keel maps the low 4 GiB (boot/entry.S) */
+#define HEAP_PAGES 1024				/* 4 MiB */
+
+static u64 frame_bitmap[MAX_PHYS / PAGE_SIZE / 64];
+static struct frame_alloc frames;
+static struct heap heap;
+
+int mm_init(const struct boot_info *bi)
+{
+	extern u8 __kernel_start[], __kernel_end[];
+	struct mem_region kernel = {
+		.base = virt_to_phys(__kernel_start),
+		.len = (u64)(__kernel_end - __kernel_start),
+		.type = MEM_RESERVED,
+	};
+	void *h;
+
+	frame_alloc_init(&frames, frame_bitmap, MAX_PHYS / PAGE_SIZE);
+	frame_alloc_from_boot(&frames, bi, 1 * MiB, &kernel, 1);
+	h = page_alloc(HEAP_PAGES, 1);
+	if (!h)
+		return -ENOMEM;
+	heap_init(&heap, h, HEAP_PAGES * PAGE_SIZE);
+	return 0;
+}
+
+void *page_alloc(u64 count, u64 align_pages)
+{
+	u64 pa = frame_alloc_pages(&frames, count, align_pages);
+
+	return pa ? phys_to_virt(pa) : NULL;
+}
+
+void *page_alloc_zero(u64 count)
+{
+	void *p = page_alloc(count, 1);
+
+	if (p)
+		memset(p, 0, count * PAGE_SIZE);
+	return p;
+}
+
+void page_free(void *p, u64 count)
+{
+	if (p && frame_free_pages(&frames, virt_to_phys(p), count))
+		panic("page_free: bad free of %p (%llu pages)", p, (unsigned long long)count);
+}
+
+u64 mm_free_pages(void)
+{
+	return frame_alloc_free_count(&frames);
+}
+
+void *kmalloc(size_t size)
+{
+	return heap_alloc(&heap, size, 16);
+}
+
+void *kzalloc(size_t size)
+{
+	void *p = kmalloc(size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void kfree(void *p)
+{
+	if (!p)
+		return;
+	heap_free(&heap, p);
+	if (heap.bad_frees)
+		panic("kfree: bad free of %p", p);
+}

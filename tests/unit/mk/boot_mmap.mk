@@ -1,0 +1,1 @@
+UNIT_SRCS_boot_mmap := boot/mmap.c

@@ -1,0 +1,1 @@
+UNIT_SRCS_io_bus := vmm/io_bus.c

@@ -1,0 +1,1 @@
+UNIT_SRCS_ns16550 := devices/ns16550.c

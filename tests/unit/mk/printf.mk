@@ -1,0 +1,1 @@
+UNIT_SRCS_printf := lib/printf.c lib/string.c
