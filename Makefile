@@ -18,7 +18,7 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_S) $(KERNEL_C))
 # Hypervisor code: freestanding, no red zone, no SSE/AVX, warnings are errors.
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
 	-mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only -mcmodel=kernel \
-	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fomit-frame-pointer \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes -Wshadow \
 	-Iinclude -MMD -MP
 KASFLAGS := -Iinclude -MMD -MP -D__ASSEMBLY__
@@ -37,12 +37,12 @@ GUESTS_BIN := $(patsubst tests/guests/%.asm,$(BUILD)/guests/%.bin,$(GUESTS_ASM))
 .PHONY: all guests iso test unit system bench run deps clean check-deps
 all: $(BUILD)/keel.elf $(BUILD)/keel.iso guests
 
-$(BUILD)/k/%.c.o: %.c
+$(BUILD)/k/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/k/%.S.o: %.S
+$(BUILD)/k/%.S.o: %.S Makefile
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KASFLAGS) -c $< -o $@

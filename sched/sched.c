@@ -23,9 +23,13 @@ int sched_add_vm(struct vm *vm)
 static void sched_report(const struct vm *vm)
 {
 	const struct vcpu *v = vm->vcpus[0];
+	u64 exits = 0;
+
+	for (unsigned i = 0; i < EXIT_REASON_MAX; i++)
+		exits += v->exit_counts[i];
 
 	log_info("vm %s: %llu exits (cpuid %llu, io %llu, ept %llu, vmcall %llu, preempt %llu)",
-		 vm->name, (unsigned long long)v->exits,
+		 vm->name, (unsigned long long)exits,
 		 (unsigned long long)v->exit_counts[EXIT_CPUID],
 		 (unsigned long long)v->exit_counts[EXIT_IO_INSTRUCTION],
 		 (unsigned long long)v->exit_counts[EXIT_EPT_VIOLATION],

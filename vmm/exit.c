@@ -195,10 +195,9 @@ void vcpu_handle_exit(struct vcpu *v)
 		return;
 	}
 	e.reason = raw & 0xffff;
-	e.qual = 0;
-	v->exits++;
 	if (e.reason < EXIT_REASON_MAX)
 		v->exit_counts[e.reason]++;
+	e.qual = 0;
 	if (e.reason < 64 && (exit_has_qual & BIT(e.reason))) {
 		e.qual = vmcs_readnat(EXIT_QUALIFICATION);
 		exit_decode(&e);

@@ -63,12 +63,14 @@ static int vcpu_switch_to(struct vcpu *next)
 	if (prev == next)
 		return 0;
 	if (prev && prev->state != VCPU_STOPPED) {
+		prev->regs.cr2 = read_cr(2);
 		fpu_save(prev->fpu_area, prev->xcr0);
 		dr_save(prev->dr, &prev->dr6);
 		msrs_save(prev);
 	}
 	if (vmcs_load(next->vmcs_phys))
 		return -EIO;
+	write_cr(2, next->regs.cr2);
 	fpu_restore(next->fpu_area, next->xcr0);
 	dr_load(next->dr, next->dr6);
 	msrs_load(next);

@@ -6,7 +6,8 @@
 #include "arch/vmx_exits.h"
 
 /* General registers in hardware order (rsp's slot unused: the VMCS has
- * it), then CR2. vmx_entry.S depends on this layout. */
+ * it), then CR2 (kept in the register while the vCPU owns the CPU).
+ * vmx_entry.S depends on this layout. */
 enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 
 struct vcpu_regs {
@@ -44,7 +45,6 @@ struct vcpu {
 	u64 msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base, msr_tsc_aux;
 	u64 cr8;
 
-	u64 exits;
 	u64 exit_counts[EXIT_REASON_MAX];
 };
 

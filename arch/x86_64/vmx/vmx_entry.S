@@ -2,19 +2,23 @@
  * int vmx_run(struct vcpu_regs *regs, bool launched)
  *
  * Saves Keel's callee-saved registers, points HOST_RSP at this stack
- * frame, loads the guest's general registers and CR2 (neither is part of
- * the VMCS: SDM Vol 3 28.5 lists what VM exit loads) and enters with
+ * frame, loads the guest's general registers (not part of the VMCS: SDM
+ * Vol 3 28.5 lists what VM exit loads) and enters with
  * VMLAUNCH or VMRESUME. A VM exit lands on vmx_exit_stub with RSP =
  * HOST_RSP, which stores the guest registers back and returns 0 from
  * vmx_run. A failed VMLAUNCH/VMRESUME falls through: 1 for VMfailInvalid
  * (CF), 2 for VMfailValid (ZF, error in VM_INSTRUCTION_ERROR), 31.2.
  *
  * struct vcpu_regs: rax rcx rdx rbx rsp rbp rsi rdi r8..r15 (hardware
- * register numbers 0-15, the rsp slot unused: RSP lives in the VMCS), cr2.
+ * register numbers 0-15, the rsp slot unused: RSP lives in the VMCS).
+ *
+ * CR2 is not in the VMCS either, but only the guest changes it: Keel's own
+ * code never takes a page fault (its memory is mapped once at boot, and a
+ * fault in Keel is fatal). So the guest's CR2 stays in the register across
+ * exits, and vmm/vcpu_run.c switches it only when another vCPU runs.
  */
 #define VMCS_HOST_RSP 0x6c14
 #define R(n) (8 * (n))
-#define REGS_CR2 R(16)
 
 	.text
 	.globl vmx_run
@@ -29,12 +33,7 @@ vmx_run:
 	movl $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
 
-	movq REGS_CR2(%rdi), %rax
-	movq %cr2, %rdx
-	cmpq %rax, %rdx
-	je 1f
-	movq %rax, %cr2
-1:	testb %sil, %sil
+	testb %sil, %sil
 	movq R(0)(%rdi), %rax
 	movq R(1)(%rdi), %rcx
 	movq R(2)(%rdi), %rdx
@@ -80,8 +79,6 @@ vmx_exit_stub:
 	movq %r13, R(13)(%rdi)
 	movq %r14, R(14)(%rdi)
 	movq %r15, R(15)(%rdi)
-	movq %cr2, %rax
-	movq %rax, REGS_CR2(%rdi)
 	popq %rdi
 	xorl %eax, %eax
 5:	popq %r15
