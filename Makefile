@@ -34,7 +34,7 @@ HOSTLIBS   := -lcmocka
 GUESTS_ASM := $(wildcard tests/guests/*.asm)
 GUESTS_BIN := $(patsubst tests/guests/%.asm,$(BUILD)/guests/%.bin,$(GUESTS_ASM))
 
-.PHONY: all guests iso test unit system bench run deps clean check-deps
+.PHONY: all guests iso test unit fuzz system bench run deps clean check-deps
 all: $(BUILD)/keel.elf $(BUILD)/keel.iso guests
 
 $(BUILD)/k/%.c.o: %.c Makefile
@@ -82,11 +82,37 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/fake_hw.c $$(UNIT_SRCS_$$*)
 unit: check-deps $(UNIT_BINS)
 	@tools/run-unit.sh $(UNIT_BINS)
 
+# --- fuzzing (libFuzzer): parsers of guest- and firmware-controlled data ---------
+FUZZ_TIME ?= 15
+FUZZCC    := clang
+FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-DKEEL_HOST_TEST -Iinclude -Itests/unit
+FUZZ_SRCS_insn_decode := vmm/insn_decode.c vmm/insn_emulate.c
+FUZZ_SRCS_acpi_s5     := drivers/acpi_aml.c
+FUZZ_NAMES := insn_decode acpi_s5
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	@$(FUZZCC) $(FUZZFLAGS) -o $@ $(filter %.c,$^)
+
+# A short run per target from the seed corpus; a crash fails the build and
+# leaves the input in build/fuzz/.
+fuzz: check-deps $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/fuzz/corpus_$$n; \
+		echo "fuzz: $$n for $(FUZZ_TIME) s"; \
+		$(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) -print_final_stats=0 \
+			-artifact_prefix=$(BUILD)/fuzz/$$n- $(BUILD)/fuzz/corpus_$$n tests/fuzz/corpus/$$n \
+			2>$(BUILD)/fuzz/$$n.log || { tail -30 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+		grep -h "^#.*DONE\|Done" $(BUILD)/fuzz/$$n.log | tail -1; \
+	done
+
 # --- system tests and benchmark ------------------------------------------------
 system: check-deps all
 	$(PYTHON) tests/system/run.py
 
-test: unit system
+test: unit fuzz system
 
 bench: check-deps all
 	$(PYTHON) tests/system/run.py --bench

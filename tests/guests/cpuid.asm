@@ -1,0 +1,45 @@
+; cpuid: what Keel's CPUID emulation shows a guest (include/vmm/hypercall.h):
+; the hypervisor-present bit, no VMX, Keel's signature and ABI version leaves.
+        bits 32
+        org 0x8000
+%define GUEST_NAME "cpuid"
+%include "serial.inc"
+
+CPUID1_ECX_VMX          equ 1 << 5
+CPUID1_ECX_HYPERVISOR   equ 1 << 31
+
+start:
+        ; Leaf 0: a vendor string (any) and a highest basic leaf of at least 1.
+        xor eax, eax
+        cpuid
+        cmp eax, 1
+        FAIL_HEX_IF b, "leaf 0: highest basic leaf below 1", eax
+        mov eax, ebx
+        or eax, ecx
+        or eax, edx
+        FAIL_IF z, "leaf 0: vendor string is zero"
+
+        mov eax, 1
+        cpuid
+        test ecx, CPUID1_ECX_HYPERVISOR
+        FAIL_HEX_IF z, "leaf 1: ECX bit 31 (hypervisor present) is clear", ecx
+        test ecx, CPUID1_ECX_VMX
+        FAIL_HEX_IF nz, "leaf 1: ECX bit 5 (VMX) is set", ecx
+
+        mov eax, 0x40000000
+        cpuid
+        cmp ebx, 'Keel'
+        FAIL_HEX_IF ne, "leaf 0x40000000: EBX is not 'Keel'", ebx
+        cmp ecx, 'Keel'
+        FAIL_HEX_IF ne, "leaf 0x40000000: ECX is not 'Keel'", ecx
+        cmp edx, 'Keel'
+        FAIL_HEX_IF ne, "leaf 0x40000000: EDX is not 'Keel'", edx
+        cmp eax, 0x40000001
+        FAIL_HEX_IF b, "leaf 0x40000000: EAX (highest leaf) below 0x40000001", eax
+
+        mov eax, 0x40000001
+        cpuid
+        cmp eax, KEEL_ABI_VERSION
+        FAIL_HEX_IF ne, "leaf 0x40000001: EAX is not the ABI version 0x00010000", eax
+
+        PASS

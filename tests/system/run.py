@@ -1,0 +1,401 @@
+#!/usr/bin/env python3
+"""Keel's system tests: boot Keel with test guests in an emulator and judge
+each run by its serial log alone (Bochs exits with status 1 whatever
+happened, so exit statuses say nothing).
+
+    tests/system/run.py                 every scenario, two at a time
+    tests/system/run.py --only hello,ept
+    tests/system/run.py --list
+    tests/system/run.py --bench         exit-path cost table (Bochs)
+    tests/system/run.py --keep          keep build/system/NAME/ of passing runs too
+
+Each scenario gets build/system/NAME/: keel.iso (a lean BIOS image for Bochs
+and QEMU/SeaBIOS, a full BIOS+EFI one for OVMF), the emulator's
+configuration, serial.log (the judged output) and the emulator's own logs.
+A run passes when every must-match pattern is found and no must-not pattern
+is; every run must reach "keel: shutdown", and by default a guest's FAIL
+line or an E-level log line fails it. The scenarios and Keel's wording are
+in tests/system/scenarios.py. Python standard library only.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scenarios as sc_table  # noqa: E402
+from scenarios import Scenario  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build"
+MKISO = ROOT / "tools" / "mkiso.sh"
+
+BOCHS_CPU = "corei7_haswell_4770"
+BOCHS_IPS = 100_000_000
+BOCHS_TIME0 = 946684800         # fixed clock + sync=none: a run is reproducible
+BOCHS_SHARE = Path(os.environ.get("BXSHARE", "/usr/share/bochs"))
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+MEGS = 256
+LOG_TAIL = 30
+JOBS = 2
+
+ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>c78DEHM])")
+
+
+class RunError(Exception):
+    """A run that could not even start (image build, missing file)."""
+
+
+@dataclass
+class Result:
+    name: str
+    ok: bool
+    reason: str = ""
+    seconds: float = 0.0
+    details: list[str] = field(default_factory=list)
+    log: str = ""
+
+
+# --- building the image and the emulator command --------------------------------
+def keel_cmdline(s: Scenario) -> str:
+    """Keel's command line: shut the emulator down when all VMs have stopped."""
+    shutdown = "bochs" if s.emulator == "bochs" else "qemu"
+    words = [f"shutdown={shutdown}", "loglevel=info"]
+    words += [g.cmdline() for g in s.guests]
+    if s.cmdline:
+        words.append(s.cmdline)
+    return " ".join(words)
+
+
+def build_image(s: Scenario, d: Path, kernel: Path) -> Path:
+    iso = d / "keel.iso"
+    kind = "--full" if s.emulator == "qemu-uefi" else "--lean"
+    guests = " ".join(dict.fromkeys(g.module for g in s.guests))
+    argv = [str(MKISO), kind, "-o", str(iso), "--cmdline", keel_cmdline(s),
+            "--guests", guests, "--kernel", str(kernel),
+            "--guest-dir", str(BUILD / "guests")]
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RunError("image: " + (p.stderr.strip() or p.stdout.strip() or "mkiso.sh failed"))
+    return iso
+
+
+def bochs_config(iso: Path, serial: Path, d: Path) -> str:
+    return f"""\
+# Keel system test: headless, reproducible (fixed clock, TSC = instructions).
+megs: {MEGS}
+cpu: model={BOCHS_CPU}, count=1, ips={BOCHS_IPS}, reset_on_triple_fault=0
+clock: sync=none, time0={BOCHS_TIME0}
+romimage: file={BOCHS_SHARE / "BIOS-bochs-latest"}
+vgaromimage: file={BOCHS_SHARE / "VGABIOS-lgpl-latest"}
+ata0-master: type=cdrom, path={iso}, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev={serial}
+display_library: term
+log: {d / "bochs.log"}
+error: action=report
+sound: driver=dummy
+speaker: enabled=0
+"""
+
+
+def emulator_command(s: Scenario, d: Path, iso: Path, serial: Path) -> list[str]:
+    if s.emulator == "bochs":
+        (d / "bochsrc").write_text(bochs_config(iso, serial, d))
+        (d / "bochs.rc").write_text("c\n")      # leave the debugger: continue
+        return ["bochs", "-q", "-f", str(d / "bochsrc"), "-rc", str(d / "bochs.rc")]
+    argv = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", str(MEGS),
+            "-display", "none", "-monitor", "none", "-serial", f"file:{serial}",
+            "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+            "-cdrom", str(iso)]
+    if s.emulator == "qemu-uefi":
+        vars_copy = d / "ovmf_vars.fd"
+        shutil.copyfile(OVMF_VARS, vars_copy)
+        argv += ["-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+                 "-drive", f"if=pflash,format=raw,file={vars_copy}"]
+    elif s.emulator != "qemu-bios":
+        raise RunError(f"unknown emulator {s.emulator!r}")
+    return argv
+
+
+def run_emulator(argv: list[str], d: Path, timeout: float) -> tuple[bool, float]:
+    """Run it in its own process group; kill the group at the timeout.
+    Returns (timed_out, seconds)."""
+    t0 = time.monotonic()
+    with open(d / "emulator.out", "wb") as out:
+        try:
+            p = subprocess.Popen(argv, cwd=d, stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as e:
+            raise RunError(f"cannot start {argv[0]}: {e}") from e
+        try:
+            p.wait(timeout=timeout)
+            return False, time.monotonic() - t0
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            return True, time.monotonic() - t0
+
+
+# --- judging ----------------------------------------------------------------------
+def read_log(path: Path) -> str:
+    if not path.exists():
+        return ""
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return ANSI.sub("", text.replace("\r", ""))
+
+
+def pretty(pattern: str) -> str:
+    """A pattern as shown in reports: the optional log prefix of guest lines left out."""
+    prefix = sc_table.GUEST_LINE.split("{name}")[0]
+    return pattern.replace(prefix, "^").replace(r"\s*$", "$")
+
+
+def judge(s: Scenario, log: str) -> tuple[list[str], list[str]]:
+    """(missing must-match patterns, forbidden lines found with their pattern)."""
+    must = list(s.must)
+    if sc_table.SHUTDOWN not in must:
+        must.append(sc_table.SHUTDOWN)
+    must_not = list(s.must_not)
+    if not s.guest_fail_ok:
+        must_not.append(sc_table.ANY_GUEST_FAIL)
+    if not s.errors_ok:
+        must_not.append(sc_table.ANY_ERROR)
+    missing = [p for p in must if not re.search(p, log, re.M)]
+    found = []
+    for p in must_not:
+        m = re.search(p, log, re.M)
+        if m:
+            start = log.rfind("\n", 0, m.start()) + 1
+            end = log.find("\n", m.end())
+            found.append(f"`{pretty(p)}` in: {log[start:end if end >= 0 else None]}")
+    return missing, found
+
+
+def emulator_notes(s: Scenario, d: Path) -> list[str]:
+    """What the emulator itself said that helps: Bochs' errors and panics
+    (failed VM entries are logged there), or its stdout when it died early."""
+    notes = []
+    blog = d / "bochs.log"
+    if s.emulator == "bochs" and blog.exists():
+        lines = blog.read_text(errors="replace").splitlines()
+        keep = [l for l in lines if (re.match(r"^\d+[ep]\[", l) or "VMENTER" in l or "VMFAIL" in l)
+                and "shutdown requested" not in l]     # that one is the clean exit
+        if keep:
+            notes.append(f"bochs.log errors (last {min(len(keep), 15)}):")
+            notes += ["  " + l for l in keep[-15:]]
+    out = d / "emulator.out"
+    if out.exists() and not read_log(d / "serial.log").strip():
+        lines = ANSI.sub("", out.read_text(errors="replace")).splitlines()
+        notes.append("emulator output (last 10 lines):")
+        notes += ["  " + l for l in lines[-10:]]
+    return notes
+
+
+def run_scenario(s: Scenario, kernel: Path, scale: float) -> Result:
+    try:
+        return run_one(s, kernel, scale)
+    except Exception as e:  # a runner bug must fail the scenario, not hang the pool
+        return Result(s.name, False, f"runner error: {type(e).__name__}: {e}")
+
+
+def run_one(s: Scenario, kernel: Path, scale: float) -> Result:
+    d = BUILD / "system" / s.name
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    serial = d / "serial.log"
+    timeout = s.timeout * scale
+    try:
+        iso = build_image(s, d, kernel)
+        timed_out, secs = run_emulator(emulator_command(s, d, iso, serial), d, timeout)
+    except RunError as e:
+        return Result(s.name, False, str(e))
+    log = read_log(serial)
+    missing, found = judge(s, log)
+
+    problems = []
+    if timed_out:
+        problems.append(f"TIMEOUT after {timeout:.0f} s: the emulator was killed")
+    if missing:
+        problems.append("missing " + ", ".join(f"`{pretty(p)}`" for p in missing))
+    problems += ["found " + f for f in found]
+
+    if s.expect_fail:
+        # The self-test proves something only if the run was complete and
+        # genuine (all must-match lines there) and the judge then said FAIL.
+        if timed_out or missing:
+            ok, reason = False, "self-test run incomplete, so it proves nothing: " + "; ".join(problems)
+        elif not found:
+            ok, reason = False, "the runner judged a deliberately failing run PASS"
+        else:
+            ok, reason = True, "judged FAIL as it must: found " + "; ".join(found)
+    else:
+        ok, reason = not problems, "; ".join(problems)
+
+    details = []
+    if not ok:
+        lines = log.splitlines()
+        details.append(f"last {min(len(lines), LOG_TAIL)} lines of {serial.relative_to(ROOT)}:")
+        details += ["  | " + l for l in lines[-LOG_TAIL:]] or ["  | (empty)"]
+        details += emulator_notes(s, d)
+        details.append(f"logs kept in {d.relative_to(ROOT)}/")
+    return Result(s.name, ok, reason, secs, details, log)
+
+
+def report(r: Result, keep: bool) -> None:
+    if r.ok:
+        extra = f": {r.reason}" if r.reason else ""
+        print(f"PASS {r.name} ({r.seconds:.1f} s){extra}", flush=True)
+        if not keep:
+            shutil.rmtree(BUILD / "system" / r.name, ignore_errors=True)
+    else:
+        print(f"FAIL {r.name}: {r.reason}", flush=True)
+        for l in r.details:
+            print("    " + l, flush=True)
+
+
+# --- preflight, bench, main ----------------------------------------------------------
+def preflight(chosen: list[Scenario], kernel: Path) -> list[str]:
+    errors = []
+    if not kernel.is_file():
+        errors.append(f"{kernel} not found: build it first (make, or make system)")
+    if not (BUILD / "guests").is_dir():
+        errors.append(f"{BUILD / 'guests'} not found: make guests")
+    emulators = {s.emulator for s in chosen}
+    needs = {"bochs": ["bochs"], "qemu-bios": ["qemu-system-x86_64"],
+             "qemu-uefi": ["qemu-system-x86_64"]}
+    for e in sorted(emulators):
+        for prog in needs.get(e, []):
+            if not shutil.which(prog):
+                errors.append(f"{prog} not found (make deps)")
+    if "qemu-uefi" in emulators:
+        for f in (OVMF_CODE, OVMF_VARS):
+            if not f.exists():
+                errors.append(f"{f} not found: install ovmf (make deps)")
+    if not shutil.which("grub-mkrescue"):
+        errors.append("grub-mkrescue not found (make deps)")
+    return sorted(set(errors))
+
+
+def bench(s: Scenario, kernel: Path, keep: bool, scale: float) -> int:
+    """Run the bench guest and print the exit-cost table.
+
+    Why the last column counts the hypervisor's instructions: Bochs' TSC
+    advances by one per retired instruction (clock: sync=none), and the VM
+    exit and VM entry transitions retire nothing. Each timed loop in
+    tests/guests/bench.asm is `xor eax,eax; X; dec ebp; jnz` with X the
+    exiting instruction; the baseline loop has X = NOP. So the difference of
+    two deltas over N is what one exit adds: every instruction Keel runs from
+    the exit to its VMRESUME, to within one (whether Bochs counts the exiting
+    instruction itself, the same for every kind). The guest's own setup and
+    the RDTSC pair are the same in every loop and cancel.
+    """
+    r = run_scenario(s, kernel, scale)
+    if not r.ok:
+        report(r, keep)
+        print("bench: FAILED: the bench guest did not PASS; no numbers to report")
+        return 1
+    rows = {}
+    raw = []
+    for m in re.finditer(sc_table.GUEST_LINE.format(name="bench") +
+                         r"(BENCH (\S+) (\d+) (\d+))\s*$", r.log, re.M):
+        raw.append(m.group(1))
+        rows[m.group(2)] = (int(m.group(3)), int(m.group(4)))
+    missing = [k for k in sc_table.BENCH_KINDS if k not in rows]
+    if missing:
+        print(f"bench: FAILED: no BENCH line for {', '.join(missing)}")
+        return 1
+    base_n, base = rows["baseline"]
+    print(f"bench: Bochs {BOCHS_CPU}, TSC = retired instructions ({r.seconds:.1f} s wall)")
+    head = ("exit kind", "iterations", "guest TSC delta", "hypervisor instructions per round trip")
+    print(f"{head[0]:<10} | {head[1]:>10} | {head[2]:>15} | {head[3]}")
+    print(f"{'-' * 10}-+-{'-' * 10}-+-{'-' * 15}-+-{'-' * len(head[3])}")
+    for k in sc_table.BENCH_KINDS:
+        n, delta = rows[k]
+        if k == "baseline":
+            per = "(reference: no exits)"
+        elif n != base_n:
+            per = f"(iterations differ from baseline's {base_n})"
+        else:
+            per = f"{(delta - base) / n:.1f}"
+        print(f"{k:<10} | {n:>10} | {delta:>15} | {per}")
+    print("raw:")
+    for line in raw:
+        print("  " + line)
+    if keep:
+        print(f"logs kept in {(BUILD / 'system' / s.name).relative_to(ROOT)}/")
+    else:
+        shutil.rmtree(BUILD / "system" / s.name, ignore_errors=True)
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Keel system tests (Bochs, QEMU), judged by serial log.")
+    ap.add_argument("--only", help="comma-separated scenario names")
+    ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    ap.add_argument("--keep", action="store_true", help="keep build/system/NAME/ of passing runs")
+    ap.add_argument("--bench", action="store_true", help="run the bench guest, print the exit-cost table")
+    ap.add_argument("--kernel", type=Path, default=BUILD / "keel.elf",
+                    help="the multiboot2 kernel to boot (default build/keel.elf)")
+    ap.add_argument("--jobs", type=int, default=JOBS, help=f"runs at a time (default {JOBS})")
+    ap.add_argument("--timeout-scale", type=float, default=1.0,
+                    help="multiply every timeout (slow or loaded machines)")
+    args = ap.parse_args()
+    kernel = args.kernel.resolve()
+
+    if args.list:
+        for s in sc_table.SCENARIOS:
+            tag = " [bench]" if s.bench else " [self-test]" if s.expect_fail else ""
+            print(f"{s.name:<20} {s.emulator:<10} {s.about}{tag}")
+        return 0
+
+    by_name = {s.name: s for s in sc_table.SCENARIOS}
+    if args.bench:
+        chosen = [by_name["bench"]]
+    elif args.only:
+        names = [n.strip() for n in args.only.split(",") if n.strip()]
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            print(f"system: unknown scenario(s): {', '.join(unknown)} (try --list)", file=sys.stderr)
+            return 2
+        chosen = [by_name[n] for n in names]
+    else:
+        chosen = [s for s in sc_table.SCENARIOS if not s.bench]
+
+    errors = preflight(chosen, kernel)
+    if errors:
+        for e in errors:
+            print(f"system: {e}", file=sys.stderr)
+        print(f"system: 0 passed, {len(chosen)} failed")
+        return 1
+
+    if args.bench:
+        return bench(chosen[0], kernel, args.keep, args.timeout_scale)
+
+    passed = failed = 0
+    lock = threading.Lock()
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(run_scenario, s, kernel, args.timeout_scale) for s in chosen]
+        for f in as_completed(futures):
+            r = f.result()
+            with lock:
+                report(r, args.keep)
+                passed += r.ok
+                failed += not r.ok
+    print(f"system: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The system-test scenarios: which guests Keel boots, in which emulator, and
+what its serial log must and must not say. tests/system/run.py runs them.
+
+Keel's wording lives in the patterns below (Python regexes, matched with
+re.MULTILINE against the serial log with CR and ANSI escapes removed); when
+Keel's messages change, change them here, once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# --- Keel's serial log --------------------------------------------------------
+# A log line:     [     1234567] I keel: vm hello: started   (TSC, level E/W/I/D)
+# A guest's line: hello| PASS hello
+LOG_LINE = r"^\[\s*\d+\] [EWID] "
+# A guest console line. Keel prints it bare ("NAME| text"); a log prefix in
+# front is accepted too, so the checks survive either layout.
+GUEST_LINE = r"^(?:\[\s*\d+\] [EWID] (?:keel: )?)?{name}\| "
+
+BANNER = LOG_LINE + r".*\bKeel\b"
+SHUTDOWN = r"keel: shutdown"
+ALL_STOPPED = r"keel: all VMs stopped"
+NO_VMX = r"keel: VMX unavailable: CPUID\.1:ECX\.VMX is clear"
+ANY_VM_STARTED = r"vm \S+: started"
+
+# Rejected in every scenario unless it opts out.
+ANY_GUEST_FAIL = GUEST_LINE.format(name=r"\S+") + "FAIL"
+ANY_ERROR = r"\] E "
+
+
+def says(vm: str, text: str) -> str:
+    """The guest's console line, exactly (text is a regex)."""
+    return GUEST_LINE.format(name=vm) + text + r"\s*$"
+
+
+def started(vm: str) -> str:
+    return rf"vm {vm}: started"
+
+
+def exit_code(vm: str, code: int) -> str:
+    return rf"vm {vm}: stopped: exit code {code}\b"
+
+
+def triple_fault(vm: str) -> str:
+    return rf"vm {vm}: stopped: triple fault at RIP 0x[0-9a-fA-F]+"
+
+
+def ept_violation(vm: str, gpa: int) -> str:
+    return rf"vm {vm}: stopped: EPT violation at GPA {gpa:#x}\b"
+
+
+def halted_cli(vm: str) -> str:
+    return rf"vm {vm}: stopped: halted with interrupts disabled"
+
+
+# --- scenario description -----------------------------------------------------
+@dataclass
+class Guest:
+    module: str                 # file in build/guests, e.g. "hello.bin"
+    mode: str = "real"          # real | prot32 | long
+    mem: str | None = None      # e.g. "2M"; Keel's default when None
+    name: str | None = None     # Keel's default (module less ".bin") when None
+
+    @property
+    def vm(self) -> str:
+        if self.name:
+            return self.name
+        return self.module[:-4] if self.module.endswith(".bin") else self.module
+
+    def cmdline(self) -> str:
+        arg = f"guest={self.module},mode={self.mode}"
+        if self.mem:
+            arg += f",mem={self.mem}"
+        if self.name:
+            arg += f",name={self.name}"
+        return arg
+
+
+@dataclass
+class Scenario:
+    name: str
+    about: str
+    guests: list[Guest]
+    must: list[str]
+    must_not: list[str] = field(default_factory=list)
+    emulator: str = "bochs"     # bochs | qemu-bios | qemu-uefi
+    cmdline: str = ""           # extra words for Keel's command line
+    timeout: float = 60.0       # seconds of wall time, emulator start to exit
+    expect_fail: bool = False   # runner self-test: the judge must say FAIL
+    guest_fail_ok: bool = False  # opt out of rejecting "NAME| FAIL" lines
+    errors_ok: bool = False     # opt out of rejecting E-level log lines
+    bench: bool = False         # run only by --bench (or --only)
+
+
+def passes(g: Guest, code: int = 0) -> list[str]:
+    """A guest that starts, prints PASS <vm> and exits with the code."""
+    return [started(g.vm), says(g.vm, f"PASS {g.vm}"), exit_code(g.vm, code)]
+
+
+def single(name: str, about: str, mode: str, **kw) -> Scenario:
+    """One guest that must PASS and exit 0."""
+    g = Guest(f"{name}.bin", mode)
+    return Scenario(name, about, [g], passes(g) + [ALL_STOPPED], **kw)
+
+
+HELLO = Guest("hello.bin", "real")
+TRIPLE = Guest("triple.bin", "prot32")
+EPT = Guest("ept.bin", "prot32")
+VMCALL = Guest("vmcall.bin", "real")
+HLT = Guest("hlt.bin", "real")
+SELFTEST = Guest("selftest.bin", "real")
+MANY = [Guest("hello.bin", "real"), Guest("long64.bin", "long"),
+        Guest("prot32.bin", "prot32"), Guest("cpuid.bin", "prot32")]
+BENCH = Guest("bench.bin", "long")
+BENCH_KINDS = ("baseline", "cpuid", "pio", "vmcall", "mmio")
+
+NOVMX_MUST = [BANNER, NO_VMX, SHUTDOWN]
+
+SCENARIOS: list[Scenario] = [
+    single("hello", "real-mode guest prints through the virtual UART", "real"),
+    single("cpuid", "CPUID: hypervisor bit, no VMX, Keel signature and ABI leaves", "prot32"),
+    single("ioport", "unclaimed ports read all ones; REP INSB/OUTSB", "real"),
+    Scenario("ept", "test-device MMIO through EPT violations; unmapped GPA stops the VM",
+             [EPT],
+             [started("ept"), says("ept", "PASS ept-mmio"),
+              ept_violation("ept", 0x40000000), ALL_STOPPED],
+             must_not=[r"survived"], errors_ok=True),
+    Scenario("vmcall", "hypercall ABI: version, ENOSYS, EFAULT, console, exit code 7",
+             [VMCALL], passes(VMCALL, 7) + [ALL_STOPPED]),
+    Scenario("hlt", "HLT with interrupts disabled stops the VM",
+             [HLT],
+             [started("hlt"), says("hlt", "hlt: halting with interrupts off"),
+              halted_cli("hlt"), ALL_STOPPED],
+             must_not=[r"resumed after cli/hlt"], errors_ok=True),
+    single("long64", "64-bit guest: EFER.LMA, R15, REP OUTSB with RSI", "long"),
+    single("prot32", "32-bit protected-mode guest, paging off", "prot32"),
+    single("msr", "RDMSR/WRMSR: EFER, #GP on a nonexistent MSR, KERNEL_GS_BASE", "long"),
+    single("cr", "CR4.VMXE hidden and refused; XSETBV/XGETBV", "long"),
+    Scenario("triple-plus-hello", "a triple fault stops one VM, the other still passes",
+             [TRIPLE, HELLO],
+             [started("triple"), triple_fault("triple")] + passes(HELLO) + [ALL_STOPPED],
+             must_not=[says("triple", "FAIL.*")], errors_ok=True),
+    Scenario("many", "four guests, three modes, one boot",
+             MANY, [p for g in MANY for p in passes(g)] + [ALL_STOPPED]),
+    Scenario("selftest", "runner self-test: a guest's FAIL line must fail the run",
+             [SELFTEST],
+             [started("selftest"),
+              says("selftest", "FAIL selftest: deliberate failure, the runner must report it"),
+              ALL_STOPPED],
+             expect_fail=True),
+    Scenario("qemu-novmx", "QEMU TCG, BIOS: no VMX is reported, then shutdown",
+             [HELLO], NOVMX_MUST, must_not=[ANY_VM_STARTED],
+             emulator="qemu-bios", errors_ok=True, timeout=60),
+    Scenario("qemu-uefi-novmx", "QEMU TCG, OVMF + GRUB EFI: no VMX is reported, then shutdown",
+             [HELLO], NOVMX_MUST, must_not=[ANY_VM_STARTED],
+             emulator="qemu-uefi", errors_ok=True, timeout=120),
+    Scenario("bench", "exit-path cost in instructions (run.py --bench)",
+             [BENCH],
+             [started("bench")]
+             + [says("bench", rf"BENCH {k} \d+ \d+") for k in BENCH_KINDS]
+             + [says("bench", "PASS bench"), exit_code("bench", 0), ALL_STOPPED],
+             timeout=120, bench=True),
+]
