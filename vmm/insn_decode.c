@@ -117,17 +117,6 @@ static int cursor_take(struct cursor *c, unsigned n, u64 *val)
 	return 0;
 }
 
-static u64 sign_extend(u64 v, unsigned bytes)
-{
-	u64 sign;
-
-	if (bytes >= 8)
-		return v;
-	sign = BIT(8 * bytes - 1);
-	v &= (sign << 1) - 1;
-	return (v ^ sign) - sign;
-}
-
 static bool is_legacy_prefix(u8 b)
 {
 	switch (b) {
@@ -323,7 +312,7 @@ static int decode_imm(struct cursor *c, u16 flags, struct insn *in)
 	err = cursor_take(c, n, &v);
 	if (err)
 		return err;
-	v = sign_extend(v, n);
+	v = insn_sign_extend(v, n);
 	in->imm = in->size == 8 ? v : v & (BIT(8 * in->size) - 1);
 	in->has_imm = true;
 	return 0;

@@ -20,17 +20,6 @@ static u64 size_mask(unsigned size)
 	return size >= 8 ? ~0ull : BIT(8 * size) - 1;
 }
 
-static u64 sign_extend(u64 v, unsigned bytes)
-{
-	u64 sign;
-
-	if (bytes >= 8)
-		return v;
-	sign = BIT(8 * bytes - 1);
-	v &= (sign << 1) - 1;
-	return (v ^ sign) - sign;
-}
-
 static bool valid_size(unsigned size)
 {
 	return size == 1 || size == 2 || size == 4 || size == 8;
@@ -165,7 +154,7 @@ int insn_emulate_mmio(const struct insn *in, u64 gprs[16], u64 *rflags,
 		reg_write(in, gprs, mem_read(mem, in->size));
 		break;
 	case INSN_MOVSX:
-		reg_write(in, gprs, sign_extend(mem_read(mem, in->size), in->size));
+		reg_write(in, gprs, insn_sign_extend(mem_read(mem, in->size), in->size));
 		break;
 	case INSN_MOV_STORE:
 	case INSN_MOV_STORE_IMM:

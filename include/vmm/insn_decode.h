@@ -79,4 +79,16 @@ struct mmio_access {
 int insn_emulate_mmio(const struct insn *in, u64 gprs[16], u64 *rflags,
 		      const struct mmio_access *mem);
 
+/* The low `bytes` bytes of v, sign-extended to 64 bits. */
+static inline u64 insn_sign_extend(u64 v, unsigned bytes)
+{
+	u64 sign;
+
+	if (bytes >= 8)
+		return v;
+	sign = BIT(8 * bytes - 1);
+	v &= (sign << 1) - 1;
+	return (v ^ sign) - sign;
+}
+
 #endif
