@@ -75,7 +75,22 @@ static bool ept_args_ok(u64 gpa, u64 hpa, u64 size)
 {
 	if (size != PAGE_SIZE && size != LARGE_PAGE_SIZE)
 		return false;
-	return !(gpa & (size - 1)) && !(hpa & (size - 1)) && gpa + size <= EPT_MAX_GPA;
+	return !(gpa & (size - 1)) && !(hpa & (size - 1)) && !(hpa & ~EPT_ADDR_MASK) &&
+	       gpa <= EPT_MAX_GPA - size;
+}
+
+/* Write without read, and memory types 2, 3 and 7, are EPT
+ * misconfigurations (SDM Vol 3 29.3.3.1). */
+static bool ept_rwx_ok(u64 rwx)
+{
+	return (rwx & EPT_RWX) && (!(rwx & EPT_WRITE) || (rwx & EPT_READ));
+}
+
+static bool ept_flags_ok(u64 flags)
+{
+	u64 mt = (flags >> EPT_MT_SHIFT) & 7;
+
+	return ept_rwx_ok(flags) && mt != 2 && mt != 3 && mt != 7;
 }
 
 int ept_map(struct ept *e, u64 gpa, u64 hpa, u64 size, u64 flags)
@@ -83,7 +98,7 @@ int ept_map(struct ept *e, u64 gpa, u64 hpa, u64 size, u64 flags)
 	int level = size == LARGE_PAGE_SIZE ? 1 : 0;
 	u64 *table, *ent;
 
-	if (!ept_args_ok(gpa, hpa, size) || !(flags & EPT_RWX))
+	if (!ept_args_ok(gpa, hpa, size) || !ept_flags_ok(flags))
 		return -EINVAL;
 	if (ept_translate(e, gpa, NULL) != ~0ull)
 		return -EEXIST;
@@ -115,38 +130,45 @@ static int ept_split(struct ept *e, u64 *pde)
 }
 
 /* The leaf entry for gpa at the granularity of `size`, splitting a 2 MiB
- * leaf when a 4 KiB one is asked for. */
-static u64 *ept_leaf(struct ept *e, u64 gpa, u64 size)
+ * leaf when a 4 KiB one is asked for: -ENOENT when there is none, -ENOMEM
+ * when the split has no page (the 2 MiB leaf then stays as it was). */
+static int ept_leaf(struct ept *e, u64 gpa, u64 size, u64 **out)
 {
 	u64 *pd = ept_walk(e, gpa, 1, false);
 	u64 *pde, *ent;
 
 	if (!pd)
-		return NULL;
+		return -ENOENT;
 	pde = &pd[ept_index(gpa, 1)];
 	if (!(*pde & EPT_RWX))
-		return NULL;
+		return -ENOENT;
 	if (*pde & EPT_LEAF_2M) {
-		if (size == LARGE_PAGE_SIZE)
-			return pde;
+		if (size == LARGE_PAGE_SIZE) {
+			*out = pde;
+			return 0;
+		}
 		if (ept_split(e, pde))
-			return NULL;
+			return -ENOMEM;
 	} else if (size == LARGE_PAGE_SIZE) {
-		return NULL;
+		return -ENOENT;
 	}
 	ent = &ept_table(*pde)[ept_index(gpa, 0)];
-	return (*ent & EPT_RWX) ? ent : NULL;
+	if (!(*ent & EPT_RWX))
+		return -ENOENT;
+	*out = ent;
+	return 0;
 }
 
 int ept_unmap(struct ept *e, u64 gpa, u64 size)
 {
 	u64 *ent;
+	int err;
 
 	if (!ept_args_ok(gpa, 0, size))
 		return -EINVAL;
-	ent = ept_leaf(e, gpa, size);
-	if (!ent)
-		return -ENOENT;
+	err = ept_leaf(e, gpa, size, &ent);
+	if (err)
+		return err;
 	*ent = 0;
 	invept_single(ept_eptp(e));
 	return 0;
@@ -155,12 +177,13 @@ int ept_unmap(struct ept *e, u64 gpa, u64 size)
 int ept_protect(struct ept *e, u64 gpa, u64 size, u64 rwx)
 {
 	u64 *ent;
+	int err;
 
-	if (!ept_args_ok(gpa, 0, size) || !(rwx & EPT_RWX) || (rwx & ~EPT_RWX))
+	if (!ept_args_ok(gpa, 0, size) || !ept_rwx_ok(rwx) || (rwx & ~EPT_RWX))
 		return -EINVAL;
-	ent = ept_leaf(e, gpa, size);
-	if (!ent)
-		return -ENOENT;
+	err = ept_leaf(e, gpa, size, &ent);
+	if (err)
+		return err;
 	*ent = (*ent & ~EPT_RWX) | rwx;
 	invept_single(ept_eptp(e));
 	return 0;

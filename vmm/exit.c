@@ -104,11 +104,15 @@ static enum exit_result exit_preemption_timer(struct vcpu *v, struct vm_exit *e)
 	return RESUME;
 }
 
+/* The qualification comes from the VMCS, not e->qual: exit_decode reads
+ * it only for the reasons Keel decodes, and the processor clears it for
+ * exits that have none (SDM Vol 3 28.2.1). */
 static enum exit_result exit_unhandled(struct vcpu *v, struct vm_exit *e)
 {
 	vm_stop(v->vm, "unhandled exit %s (%u) at RIP 0x%llx, qualification 0x%llx",
 		vmx_exit_reason_name(e->reason), e->reason,
-		(unsigned long long)vmcs_readnat(GUEST_RIP), (unsigned long long)e->qual);
+		(unsigned long long)vmcs_readnat(GUEST_RIP),
+		(unsigned long long)vmcs_readnat(EXIT_QUALIFICATION));
 	vmcs_dump_guest();
 	return KILL_VM;
 }

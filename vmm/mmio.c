@@ -66,6 +66,7 @@ static enum exit_result mmio_emulate(struct vcpu *v, u64 gpa)
 	u8 bytes[INSN_MAX];
 	enum insn_mode mode;
 	struct insn insn;
+	u32 intr;
 	u64 rflags = vmcs_readnat(GUEST_RFLAGS), rsp = vmcs_readnat(GUEST_RSP);
 	unsigned n = mmio_fetch(v, bytes, &mode);
 	int err = n ? insn_decode(bytes, n, mode, &insn) : -EFAULT;
@@ -84,7 +85,12 @@ static enum exit_result mmio_emulate(struct vcpu *v, u64 gpa)
 	if (v->regs.gpr[RSP] != rsp)
 		vmcs_writenat(GUEST_RSP, v->regs.gpr[RSP]);
 	vmcs_writenat(GUEST_RFLAGS, rflags);
+	/* RIP is advanced here (an EPT violation reports no instruction
+	 * length), so end STI and MOV SS blocking here too (SDM Vol 3 25.4.2). */
 	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + insn.len);
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 	return RESUME;
 }
 

@@ -35,10 +35,12 @@ struct ept {
 int ept_init(struct ept *e);
 void ept_destroy(struct ept *e);
 /* Map [gpa, gpa+size) to hpa; size is 4 KiB or 2 MiB and both addresses are
- * aligned to it. flags: EPT_READ/WRITE/EXEC and a memory type. -EEXIST if
- * any part is mapped already. */
+ * aligned to it. flags: EPT_READ/WRITE/EXEC and a memory type; -EINVAL for
+ * what the processor would call a misconfiguration (write without read, a
+ * reserved memory type). -EEXIST if any part is mapped already. */
 int ept_map(struct ept *e, u64 gpa, u64 hpa, u64 size, u64 flags);
-/* Unmap; a 4 KiB unmap inside a 2 MiB leaf splits it first. */
+/* Unmap; a 4 KiB unmap inside a 2 MiB leaf splits it first (-ENOMEM when
+ * the split gets no page table; -ENOENT when nothing is mapped there). */
 int ept_unmap(struct ept *e, u64 gpa, u64 size);
 /* Change the permissions of the mapped leaf holding gpa (splitting a 2 MiB
  * leaf when size is 4 KiB). */

@@ -1,0 +1,204 @@
+/*
+ * Host tests for vmm/cpuid.c: cpuid_guest() over a fake host CPUID that
+ * sets every bit, so each bit Keel hides shows up as a cleared bit (SDM
+ * Vol 2A, CPUID, tables 3-8 to 3-10; Keel's leaves in
+ * include/vmm/hypercall.h).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "vmm/cpuid.h"
+#include "vmm/hypercall.h"
+#include "fake_hw.h"
+
+static unsigned host_calls;
+static u32 host_leaf, host_subleaf;
+
+/* A host that reports every feature, and EBX of leaf 1 with APIC ID 0x0a,
+ * 16 logical processors and CLFLUSH size 8. */
+static void host_all_ones(u32 leaf, u32 subleaf, struct cpuid_regs *r)
+{
+	host_calls++;
+	host_leaf = leaf;
+	host_subleaf = subleaf;
+	r->eax = r->ebx = r->ecx = r->edx = 0xffffffffu;
+	if (leaf == 1) {
+		r->eax = 0x000906ea;
+		r->ebx = 0x0a100800;
+		r->ecx = 0x7fffffffu;	/* no hypervisor on bare metal */
+	}
+}
+
+/* The same host without OSXSAVE set (its own CR4.OSXSAVE clear). */
+static void host_no_osxsave(u32 leaf, u32 subleaf, struct cpuid_regs *r)
+{
+	host_all_ones(leaf, subleaf, r);
+	if (leaf == 1)
+		r->ecx &= ~BIT(27);
+}
+
+static int setup(void **state)
+{
+	fake_cpuid_fn = host_all_ones;
+	host_calls = 0;
+	host_leaf = host_subleaf = 0xdead;
+	return 0;
+}
+
+static struct cpuid_regs guest(u32 leaf, u32 subleaf, unsigned vcpu_id, bool osxsave, bool invpcid)
+{
+	struct cpuid_guest_state g = { .vcpu_id = vcpu_id, .osxsave = osxsave, .invpcid = invpcid };
+	struct cpuid_regs r;
+
+	memset(&r, 0x5a, sizeof(r));
+	cpuid_guest(leaf, subleaf, &g, &r);
+	return r;
+}
+
+static void test_leaf1_features(void **state)
+{
+	struct cpuid_regs r = guest(1, 0, 0, true, false);
+
+	assert_int_equal(r.eax, 0x000906ea);
+	assert_true(r.ecx & BIT(31));		/* hypervisor present */
+	assert_false(r.ecx & BIT(5));		/* VMX */
+	assert_false(r.ecx & BIT(6));		/* SMX */
+	assert_false(r.ecx & BIT(3));		/* MONITOR/MWAIT */
+	assert_true(r.ecx & BIT(27));		/* OSXSAVE: the guest has it */
+	/* Exactly: DTES64, MONITOR, DS-CPL, VMX, SMX, EIST, TM2, PDCM gone. */
+	assert_int_equal(r.ecx, 0xfffffffful & ~(BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) |
+						 BIT(7) | BIT(8) | BIT(15)));
+	/* MTRR, DS, ACPI, TM, PBE gone from EDX. */
+	assert_int_equal(r.edx, 0xfffffffful & ~(BIT(12) | BIT(21) | BIT(22) | BIT(29) | BIT(31)));
+	assert_int_equal(host_leaf, 1);
+}
+
+static void test_leaf1_osxsave_follows_guest(void **state)
+{
+	assert_false(guest(1, 0, 0, false, false).ecx & BIT(27));
+	assert_true(guest(1, 0, 0, true, false).ecx & BIT(27));
+	fake_cpuid_fn = host_no_osxsave;
+	assert_true(guest(1, 0, 0, true, false).ecx & BIT(27));
+	assert_false(guest(1, 0, 0, false, false).ecx & BIT(27));
+}
+
+/* EBX 31:24 initial APIC ID = vCPU id, 23:16 one logical processor,
+ * 15:0 (brand index, CLFLUSH size) from the host. */
+static void test_leaf1_apic_id(void **state)
+{
+	assert_int_equal(guest(1, 0, 0, false, false).ebx, 0x00010800);
+	assert_int_equal(guest(1, 0, 3, false, false).ebx, 0x03010800);
+	assert_int_equal(guest(1, 0, 255, false, false).ebx, 0xff010800);
+	assert_int_equal(guest(0xb, 0, 7, false, false).edx, 7);	/* x2APIC ID */
+	assert_int_equal(guest(0xb, 1, 7, false, false).edx, 7);
+	assert_int_equal(guest(0x1f, 0, 2, false, false).edx, 2);
+	assert_int_equal(guest(0xb, 0, 7, false, false).eax, 0xffffffffu);
+}
+
+static void test_keel_leaves(void **state)
+{
+	struct cpuid_regs r = guest(KEEL_CPUID_SIGNATURE_LEAF, 0, 0, false, false);
+	char sig[13];
+
+	assert_true(r.eax >= 0x40000001u);
+	assert_int_equal(r.eax, KEEL_CPUID_VERSION_LEAF);
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	sig[12] = 0;
+	assert_string_equal(sig, "KeelKeelKeel");
+	assert_int_equal(r.ebx, 0x6c65654b);	/* 'K' 'e' 'e' 'l' little-endian */
+
+	r = guest(KEEL_CPUID_VERSION_LEAF, 0, 0, false, false);
+	assert_int_equal(r.eax, 0x00010000);
+	assert_int_equal(r.ebx | r.ecx | r.edx, 0);
+	r = guest(0x40000002, 0, 0, false, false);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	r = guest(0x400000ff, 0, 0, false, false);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	/* The hypervisor range never reaches the host's CPUID. */
+	assert_int_equal(host_calls, 0);
+}
+
+/* MWAIT, thermal/power, PMU, SGX and PT leaves read as all zeros. */
+static void test_hidden_leaves_zero(void **state)
+{
+	static const u32 leaves[] = { 5, 6, 0xa, 0x12, 0x14 };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(leaves); i++) {
+		struct cpuid_regs r = guest(leaves[i], 0, 0, true, true);
+
+		assert_int_equal(r.eax, 0);
+		assert_int_equal(r.ebx, 0);
+		assert_int_equal(r.ecx, 0);
+		assert_int_equal(r.edx, 0);
+	}
+	assert_int_equal(host_calls, ARRAY_SIZE(leaves));
+}
+
+static void test_leaf7(void **state)
+{
+	struct cpuid_regs r = guest(7, 0, 0, false, false);
+
+	assert_int_equal(r.eax, 0xffffffffu);
+	/* SGX, INVPCID (not enabled), RDT-M, RDT-A, Intel PT. */
+	assert_int_equal(r.ebx, 0xfffffffful & ~(BIT(2) | BIT(10) | BIT(12) | BIT(15) | BIT(25)));
+	assert_int_equal(r.ecx, 0xfffffffful & ~(BIT(5) | BIT(30)));
+	assert_int_equal(r.edx, 0xfffffffful & ~(BIT(26) | BIT(27) | BIT(29) | BIT(31)));
+	assert_int_equal(host_subleaf, 0);
+	/* INVPCID shows when the secondary control enables it. */
+	assert_true(guest(7, 0, 0, false, true).ebx & BIT(10));
+	assert_false(guest(7, 0, 0, false, true).ebx & BIT(2));
+	/* Other subleaves pass through. */
+	r = guest(7, 1, 0, false, false);
+	assert_int_equal(r.ebx & r.ecx & r.edx, 0xffffffffu);
+	assert_int_equal(host_subleaf, 1);
+}
+
+static void test_leaf_d(void **state)
+{
+	struct cpuid_regs r = guest(0xd, 1, 0, true, false);
+
+	assert_int_equal(r.eax, 0xfffffffful & ~BIT(3));	/* XSAVES/XRSTORS */
+	assert_int_equal(r.ebx & r.ecx & r.edx, 0xffffffffu);
+	assert_int_equal(host_subleaf, 1);
+	r = guest(0xd, 0, 0, true, false);
+	assert_int_equal(r.eax, 0xffffffffu);
+	r = guest(0xd, 2, 0, true, false);
+	assert_int_equal(r.eax, 0xffffffffu);
+	assert_int_equal(host_subleaf, 2);
+}
+
+static void test_other_leaves_pass_through(void **state)
+{
+	struct cpuid_regs r = guest(0x80000001, 5, 0, false, false);
+
+	assert_int_equal(r.eax & r.ebx & r.ecx & r.edx, 0xffffffffu);
+	assert_int_equal(host_leaf, 0x80000001);
+	assert_int_equal(host_subleaf, 5);
+	r = guest(4, 3, 0, false, false);
+	assert_int_equal(host_leaf, 4);
+	assert_int_equal(host_subleaf, 3);
+	assert_int_equal(r.eax, 0xffffffffu);
+}
+
+#define T(f) cmocka_unit_test_setup(f, setup)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_leaf1_features),
+		T(test_leaf1_osxsave_follows_guest),
+		T(test_leaf1_apic_id),
+		T(test_keel_leaves),
+		T(test_hidden_leaves_zero),
+		T(test_leaf7),
+		T(test_leaf_d),
+		T(test_other_leaves_pass_through),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
