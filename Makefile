@@ -59,7 +59,7 @@ $(BUILD)/guests/%.bin: tests/guests/%.asm $(wildcard tests/guests/*.inc)
 
 guests: $(GUESTS_BIN)
 
-# The example image: BIOS and EFI GRUB, the example guests from tools/example.cfg.
+# The example image: BIOS and EFI GRUB, the example guests of tools/example.cmdline.
 $(BUILD)/keel.iso: $(BUILD)/keel.elf $(GUESTS_BIN) tools/mkiso.sh tools/example.cmdline
 	tools/mkiso.sh --full -o $@ --cmdline "$$(cat tools/example.cmdline)" \
 		--guests "$$(cat tools/example.guests)"

@@ -1,53 +1,140 @@
 #!/bin/sh
-# make run: boot build/keel.iso with the example guests in the best emulator
-# here. QEMU/KVM with nested VMX when /dev/kvm can give guests VT-x (an Intel
-# host with kvm_intel nested=1), Bochs (which emulates VMX) otherwise. The
-# serial console (Keel's log and every guest's "NAME| ..." lines) is shown
-# on this terminal; Ctrl-C ends the run.
+# make run: boot Keel with the example guests in the best emulator here, the
+# serial console (Keel's log, each guest's "NAME| ..." lines) on this terminal.
+#
+#   QEMU/KVM with -cpu host,+vmx and OVMF, when /dev/kvm can give a guest VT-x:
+#     usable /dev/kvm, a vmx flag in /proc/cpuinfo, kvm_intel nested=Y/1;
+#   Bochs otherwise (emulated VMX + EPT + unrestricted guest), headless, its
+#     serial log streamed here.
+# KEEL_EMULATOR=kvm|bochs forces one. One line says which was chosen and why.
+#
+# The image is build/keel.iso's twin: the same kernel and guests with the
+# command line of tools/example.cmdline, except that shutdown= names the
+# emulator's own exit (qemu or bochs), so the run ends when every VM has
+# stopped. Ctrl-C ends it sooner. Logs stay in build/run/.
 set -eu
-ISO=build/keel.iso
+
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+RUN=$BUILD/run
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
-[ -f "$ISO" ] || { echo "run: $ISO is missing; run 'make' first" >&2; exit 1; }
+BOCHS_SHARE=${BXSHARE:-/usr/share/bochs}
 
-nested=$(cat /sys/module/kvm_intel/parameters/nested 2>/dev/null || echo N)
-if [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qw vmx /proc/cpuinfo && { [ "$nested" = Y ] || [ "$nested" = 1 ]; }; then
-	echo "run: QEMU/KVM with nested VMX (/dev/kvm exposes VT-x), OVMF firmware"
-	vars=$(mktemp /tmp/keel-vars.XXXXXX)
-	cp "$OVMF_VARS" "$vars"
-	trap 'rm -f "$vars"' EXIT
-	qemu-system-x86_64 -M q35 -accel kvm -cpu host,+vmx -m 512 -display none -no-reboot \
-		-drive if=pflash,format=raw,readonly=on,file="$OVMF_CODE" \
-		-drive if=pflash,format=raw,file="$vars" \
-		-cdrom "$ISO" -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 || true
+die() {
+	echo "run: $*" >&2
+	exit 1
+}
+
+[ -f "$BUILD/keel.elf" ] || die "$BUILD/keel.elf is missing: run 'make' first"
+[ -f tools/example.cmdline ] || die "tools/example.cmdline is missing"
+
+# Why QEMU/KVM cannot run Keel here; empty when it can.
+kvm_unusable() {
+	if [ ! -c /dev/kvm ]; then
+		echo "there is no /dev/kvm"
+	elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		echo "/dev/kvm is not read-writable for $(id -un)"
+	elif ! grep -qw vmx /proc/cpuinfo; then
+		echo "the host CPU shows no vmx flag"
+	elif [ ! -r /sys/module/kvm_intel/parameters/nested ]; then
+		echo "kvm_intel is not loaded"
+	else
+		case "$(cat /sys/module/kvm_intel/parameters/nested)" in
+		Y|y|1) ;;
+		*) echo "kvm_intel has nested virtualization off (modprobe kvm_intel nested=1)" ;;
+		esac
+	fi
+	command -v qemu-system-x86_64 >/dev/null 2>&1 || echo "qemu-system-x86_64 is not installed"
+}
+
+case "${KEEL_EMULATOR:-}" in
+kvm) emu=kvm; why="KEEL_EMULATOR=kvm" ;;
+bochs) emu=bochs; why="KEEL_EMULATOR=bochs" ;;
+"")
+	no_kvm=$(kvm_unusable)
+	if [ -z "$no_kvm" ]; then
+		emu=kvm
+		why="/dev/kvm offers nested VT-x"
+	else
+		emu=bochs
+		why="QEMU/KVM cannot: $(echo "$no_kvm" | head -n 1)"
+	fi
+	;;
+*) die "KEEL_EMULATOR must be kvm or bochs, not '$KEEL_EMULATOR'" ;;
+esac
+
+# The example's command line with the emulator's shutdown method.
+shutdown=qemu
+[ "$emu" = bochs ] && shutdown=bochs
+cmdline="shutdown=$shutdown"
+for w in $(cat tools/example.cmdline); do
+	case "$w" in
+	shutdown=*) ;;
+	*) cmdline="$cmdline $w" ;;
+	esac
+done
+guests=$(cat tools/example.guests)
+
+mkdir -p "$RUN"
+serial=$RUN/serial.log
+: >"$serial"
+
+if [ "$emu" = kvm ]; then
+	echo "run: QEMU/KVM, -cpu host,+vmx, OVMF ($why)"
+	tools/mkiso.sh --full -o "$RUN/keel-kvm.iso" --cmdline "$cmdline" --guests "$guests" \
+		--kernel "$BUILD/keel.elf" --guest-dir "$BUILD/guests"
+	set -- -machine q35 -accel kvm -cpu host,+vmx -m 512 -display none -monitor none \
+		-serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-cdrom "$RUN/keel-kvm.iso"
+	if [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ]; then
+		cp "$OVMF_VARS" "$RUN/ovmf_vars.fd"
+		set -- "$@" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
+			-drive "if=pflash,format=raw,file=$RUN/ovmf_vars.fd"
+	else
+		echo "run: no OVMF ($OVMF_CODE): booting through SeaBIOS instead"
+	fi
+	# isa-debug-exit makes QEMU's status (code << 1) | 1: not an error here.
+	qemu-system-x86_64 "$@" || true
 	exit 0
 fi
 
-why="no /dev/kvm with nested VMX here"
-echo "run: Bochs (emulated VMX + EPT; $why); the run ends when every VM has stopped"
-dir=$(mktemp -d /tmp/keel-run.XXXXXX)
-trap 'kill $bochs_pid 2>/dev/null || true; kill $tail_pid 2>/dev/null || true; rm -rf "$dir"' EXIT INT TERM
-cat > "$dir/bochsrc" <<RC
+command -v bochs >/dev/null 2>&1 || die "bochs is not installed (make deps)"
+echo "run: Bochs, emulated VMX + EPT ($why); it ends when every VM has stopped, or Ctrl-C"
+tools/mkiso.sh --lean -o "$RUN/keel-bochs.iso" --cmdline "$cmdline" --guests "$guests" \
+	--kernel "$BUILD/keel.elf" --guest-dir "$BUILD/guests"
+cat >"$RUN/bochsrc" <<EOF
 megs: 256
 cpu: model=corei7_haswell_4770, count=1, ips=100000000, reset_on_triple_fault=0
 clock: sync=none, time0=946684800
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/vgabios/vgabios.bin
-ata0-master: type=cdrom, path=$PWD/$ISO, status=inserted
+romimage: file=$BOCHS_SHARE/BIOS-bochs-latest
+vgaromimage: file=$BOCHS_SHARE/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path=$RUN/keel-bochs.iso, status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev=$dir/serial.log
+com1: enabled=1, mode=file, dev=$serial
 display_library: term
-log: $dir/bochs.log
+log: $RUN/bochs.log
 error: action=report
-panic: action=fatal
 sound: driver=dummy
 speaker: enabled=0
-RC
-echo c > "$dir/rc"
-: > "$dir/serial.log"
-bochs -q -f "$dir/bochsrc" -rc "$dir/rc" </dev/null >"$dir/bochs.out" 2>&1 &
+EOF
+echo c >"$RUN/bochs.rc"
+
+# Bochs draws its (unused) screen on stdout: send that to a file, and follow
+# the serial log instead until Bochs exits. Bochs' exit status is 1 for
+# every kind of exit, so it says nothing.
+bochs -q -f "$RUN/bochsrc" -rc "$RUN/bochs.rc" </dev/null >"$RUN/bochs.out" 2>&1 &
 bochs_pid=$!
-tail -f "$dir/serial.log" &
+tail -n +1 -s 0.2 -f --pid="$bochs_pid" "$serial" &
 tail_pid=$!
-wait $bochs_pid || true
-sleep 0.2
+stop() {
+	kill -KILL "$bochs_pid" 2>/dev/null || true
+	kill "$tail_pid" 2>/dev/null || true
+	wait "$bochs_pid" 2>/dev/null || true
+	wait "$tail_pid" 2>/dev/null || true
+}
+trap 'stop; echo; echo "run: interrupted; logs in $RUN/"; exit 130' INT TERM
+wait "$tail_pid" || true
+trap - INT TERM
+stop
+echo "run: Bochs has exited; logs in $RUN/ (serial.log, bochs.log)"

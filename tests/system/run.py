@@ -53,6 +53,23 @@ JOBS = 2
 ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>c78DEHM])")
 
 
+# Emulators run in their own sessions (so a timeout can kill a whole group);
+# remember them so that Ctrl-C or a runner crash kills them too.
+_live: set[subprocess.Popen] = set()
+_live_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def kill_all() -> None:
+    _stopping.set()
+    with _live_lock:
+        for p in list(_live):
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 class RunError(Exception):
     """A run that could not even start (image build, missing file)."""
 
@@ -65,6 +82,14 @@ class Result:
     seconds: float = 0.0
     details: list[str] = field(default_factory=list)
     log: str = ""
+
+
+def show(path: Path) -> str:
+    """A path as printed: relative to the repository when inside it."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 # --- building the image and the emulator command --------------------------------
@@ -139,6 +164,8 @@ def run_emulator(argv: list[str], d: Path, timeout: float) -> tuple[bool, float]
                                  stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as e:
             raise RunError(f"cannot start {argv[0]}: {e}") from e
+        with _live_lock:
+            _live.add(p)
         try:
             p.wait(timeout=timeout)
             return False, time.monotonic() - t0
@@ -146,6 +173,9 @@ def run_emulator(argv: list[str], d: Path, timeout: float) -> tuple[bool, float]
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
             return True, time.monotonic() - t0
+        finally:
+            with _live_lock:
+                _live.discard(p)
 
 
 # --- judging ----------------------------------------------------------------------
@@ -211,6 +241,8 @@ def run_scenario(s: Scenario, kernel: Path, scale: float) -> Result:
 
 
 def run_one(s: Scenario, kernel: Path, scale: float) -> Result:
+    if _stopping.is_set():
+        return Result(s.name, False, "not run: interrupted")
     d = BUILD / "system" / s.name
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
@@ -246,10 +278,10 @@ def run_one(s: Scenario, kernel: Path, scale: float) -> Result:
     details = []
     if not ok:
         lines = log.splitlines()
-        details.append(f"last {min(len(lines), LOG_TAIL)} lines of {serial.relative_to(ROOT)}:")
+        details.append(f"last {min(len(lines), LOG_TAIL)} lines of {show(serial)}:")
         details += ["  | " + l for l in lines[-LOG_TAIL:]] or ["  | (empty)"]
         details += emulator_notes(s, d)
-        details.append(f"logs kept in {d.relative_to(ROOT)}/")
+        details.append(f"logs kept in {show(d)}/")
     return Result(s.name, ok, reason, secs, details, log)
 
 
@@ -334,25 +366,29 @@ def bench(s: Scenario, kernel: Path, keep: bool, scale: float) -> int:
     for line in raw:
         print("  " + line)
     if keep:
-        print(f"logs kept in {(BUILD / 'system' / s.name).relative_to(ROOT)}/")
+        print(f"logs kept in {show(BUILD / 'system' / s.name)}/")
     else:
         shutil.rmtree(BUILD / "system" / s.name, ignore_errors=True)
     return 0
 
 
 def main() -> int:
+    global BUILD
     ap = argparse.ArgumentParser(description="Keel system tests (Bochs, QEMU), judged by serial log.")
     ap.add_argument("--only", help="comma-separated scenario names")
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
     ap.add_argument("--keep", action="store_true", help="keep build/system/NAME/ of passing runs")
     ap.add_argument("--bench", action="store_true", help="run the bench guest, print the exit-cost table")
-    ap.add_argument("--kernel", type=Path, default=BUILD / "keel.elf",
-                    help="the multiboot2 kernel to boot (default build/keel.elf)")
+    ap.add_argument("--build", type=Path, default=BUILD,
+                    help="build directory: keel.elf, guests/, and system/ for the runs (default build)")
+    ap.add_argument("--kernel", type=Path,
+                    help="the multiboot2 kernel to boot (default BUILD/keel.elf)")
     ap.add_argument("--jobs", type=int, default=JOBS, help=f"runs at a time (default {JOBS})")
     ap.add_argument("--timeout-scale", type=float, default=1.0,
                     help="multiply every timeout (slow or loaded machines)")
     args = ap.parse_args()
-    kernel = args.kernel.resolve()
+    BUILD = args.build.resolve()
+    kernel = (args.kernel or BUILD / "keel.elf").resolve()
 
     if args.list:
         for s in sc_table.SCENARIOS:
@@ -384,18 +420,26 @@ def main() -> int:
         return bench(chosen[0], kernel, args.keep, args.timeout_scale)
 
     passed = failed = 0
-    lock = threading.Lock()
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
+    try:
         futures = [pool.submit(run_scenario, s, kernel, args.timeout_scale) for s in chosen]
         for f in as_completed(futures):
             r = f.result()
-            with lock:
-                report(r, args.keep)
-                passed += r.ok
-                failed += not r.ok
+            report(r, args.keep)
+            passed += r.ok
+            failed += not r.ok
+    except KeyboardInterrupt:
+        kill_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        print(f"system: interrupted; {passed} passed, {failed} failed before that")
+        return 130
+    pool.shutdown()
     print(f"system: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:
+        kill_all()
