@@ -29,6 +29,12 @@ typedef int64_t s64;
 #define PAGE_SHIFT      12
 #define LARGE_PAGE_SIZE (2 * MiB)
 
+/* All ones in the low `bytes` bytes (1, 2, 4 or 8) of a u64. */
+static inline u64 bytes_mask(unsigned bytes)
+{
+	return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+}
+
 #define likely(x)       __builtin_expect(!!(x), 1)
 #define unlikely(x)     __builtin_expect(!!(x), 0)
 #define __packed        __attribute__((packed))

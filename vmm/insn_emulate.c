@@ -15,11 +15,6 @@
 #define RFLAGS_STATUS (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
 		       RFLAGS_SF | RFLAGS_OF)
 
-static u64 size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ull : BIT(8 * size) - 1;
-}
-
 static bool valid_size(unsigned size)
 {
 	return size == 1 || size == 2 || size == 4 || size == 8;
@@ -41,7 +36,7 @@ static u64 reg_read(const struct insn *in, const u64 gprs[16])
 {
 	if (in->reg_high8)
 		return (gprs[in->reg] >> 8) & 0xff;
-	return gprs[in->reg] & size_mask(in->reg_size);
+	return gprs[in->reg] & bytes_mask(in->reg_size);
 }
 
 /*
@@ -53,7 +48,7 @@ static u64 reg_read(const struct insn *in, const u64 gprs[16])
 static void reg_write(const struct insn *in, u64 gprs[16], u64 val)
 {
 	u64 *r = &gprs[in->reg];
-	u64 mask = size_mask(in->reg_size);
+	u64 mask = bytes_mask(in->reg_size);
 
 	if (in->reg_high8)
 		*r = (*r & ~0xff00ull) | (val & 0xff) << 8;
@@ -65,7 +60,7 @@ static void reg_write(const struct insn *in, u64 gprs[16], u64 val)
 
 static u64 mem_read(const struct mmio_access *mem, unsigned size)
 {
-	return mem->read(mem->ctx, size) & size_mask(size);
+	return mem->read(mem->ctx, size) & bytes_mask(size);
 }
 
 static bool even_parity(u8 v)
@@ -86,7 +81,7 @@ static bool even_parity(u8 v)
  */
 static u64 alu_compute(unsigned alu, u64 a, u64 b, unsigned size, u64 *rflags)
 {
-	u64 mask = size_mask(size), sign = BIT(8 * size - 1);
+	u64 mask = bytes_mask(size), sign = BIT(8 * size - 1);
 	bool cin = (alu == INSN_ALU_ADC || alu == INSN_ALU_SBB) &&
 		   (*rflags & RFLAGS_CF);
 	u64 r, carry = 0, over = 0, flags = 0;
@@ -158,7 +153,7 @@ int insn_emulate_mmio(const struct insn *in, u64 gprs[16], u64 *rflags,
 		break;
 	case INSN_MOV_STORE:
 	case INSN_MOV_STORE_IMM:
-		mem->write(mem->ctx, in->size, src & size_mask(in->size));
+		mem->write(mem->ctx, in->size, src & bytes_mask(in->size));
 		break;
 	case INSN_ALU:
 		/* CMP r/m, src compares memory against the source. */

@@ -14,11 +14,6 @@
 #define UNCLAIMED_LOG_LIMIT 8
 #define STRING_IO_BATCH 4096	/* iterations per exit before letting the guest run */
 
-static u64 size_mask(unsigned size)
-{
-	return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
 static void io_unclaimed(struct vm *vm, u16 port, bool in)
 {
 	if (vm->unclaimed_io_logged < UNCLAIMED_LOG_LIMIT) {
@@ -36,12 +31,12 @@ static u64 io_in(struct vm *vm, u16 port, unsigned size)
 		io_unclaimed(vm, port, true);
 		val = ~0ull;
 	}
-	return val & size_mask(size);
+	return val & bytes_mask(size);
 }
 
 static void io_out(struct vm *vm, u16 port, unsigned size, u64 val)
 {
-	if (io_bus_write(&vm->pio, port, size, val & size_mask(size)))
+	if (io_bus_write(&vm->pio, port, size, val))
 		io_unclaimed(vm, port, false);
 }
 
@@ -52,7 +47,7 @@ static void io_set_rax(struct vcpu *v, unsigned size, u64 val)
 	if (size == 4)
 		v->regs.gpr[RAX] = val;
 	else
-		v->regs.gpr[RAX] = (v->regs.gpr[RAX] & ~size_mask(size)) | val;
+		v->regs.gpr[RAX] = (v->regs.gpr[RAX] & ~bytes_mask(size)) | val;
 }
 
 /* Address size and segment of a string instruction from the
@@ -92,7 +87,7 @@ static enum exit_result io_string(struct vcpu *v, struct vm_exit *e)
 	bool down = vmcs_readnat(GUEST_RFLAGS) & RFLAGS_DF;
 
 	io_string_operands(e->io.in, &asz, &seg_base);
-	amask = size_mask(asz);
+	amask = bytes_mask(asz);
 	count = e->io.rep ? v->regs.gpr[RCX] & amask : 1;
 	for (step = 0; step < count && step < STRING_IO_BATCH; step++) {
 		u64 off = v->regs.gpr[idx] & amask, val = 0;

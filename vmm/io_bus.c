@@ -96,11 +96,6 @@ const struct io_range *io_bus_find(const struct io_bus *bus, u64 addr, unsigned 
 }
 
 /* All ones in the low size bytes: what an access of that width can carry. */
-static u64 io_size_mask(unsigned size)
-{
-	return size >= 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
-}
-
 static bool io_size_valid(unsigned size)
 {
 	return size == 1 || size == 2 || size == 4 || size == 8;
@@ -121,9 +116,9 @@ int io_bus_read(const struct io_bus *bus, u64 addr, unsigned size, u64 *val)
 	if (!r)
 		return -ENOENT;
 	if (r->ops && r->ops->read)
-		*val = r->ops->read(r->dev, addr - r->base, size) & io_size_mask(size);
+		*val = r->ops->read(r->dev, addr - r->base, size) & bytes_mask(size);
 	else
-		*val = io_size_mask(size);
+		*val = bytes_mask(size);
 	return 0;
 }
 
@@ -138,6 +133,6 @@ int io_bus_write(const struct io_bus *bus, u64 addr, unsigned size, u64 val)
 	if (!r)
 		return -ENOENT;
 	if (r->ops && r->ops->write)
-		r->ops->write(r->dev, addr - r->base, size, val & io_size_mask(size));
+		r->ops->write(r->dev, addr - r->base, size, val & bytes_mask(size));
 	return 0;
 }
