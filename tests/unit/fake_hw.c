@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fake_hw.h"
+#include "lib/time.h"
 
 u64 fake_vmcs[0x8000];
 bool fake_vmcs_missing[0x8000];
@@ -10,6 +11,7 @@ u64 fake_port_in_value = ~0ull;
 u16 fake_port_last_out_port;
 u32 fake_port_last_out_value;
 u64 fake_tsc;
+u64 fake_time_ns;
 u64 fake_invept_count;
 
 static u8 *arena;
@@ -115,3 +117,9 @@ void cpu_relax(void) {}
 u64 fake_xcr0 = 1;
 u64 xgetbv(u32 idx) { (void)idx; return fake_xcr0; }
 void xsetbv(u32 idx, u64 val) { (void)idx; fake_xcr0 = val; }
+
+/* include/lib/time.h over fake_time_ns. */
+u64 time_now_ns(void) { return fake_time_ns; }
+u64 time_tsc_hz(void) { return 1000000000ull; }
+u64 time_tsc_to_ns(u64 tsc) { return tsc; }
+u64 time_ns_to_tsc(u64 ns) { return ns; }

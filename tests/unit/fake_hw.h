@@ -29,6 +29,9 @@ extern u16 fake_port_last_out_port;
 extern u32 fake_port_last_out_value;
 
 extern u64 fake_tsc;
+/* The fake clock behind include/lib/time.h: a 1 GHz TSC, so TSC ticks and
+ * nanoseconds are the same numbers; tests set fake_time_ns. */
+extern u64 fake_time_ns;
 extern u64 fake_xcr0;
 extern u64 fake_invept_count;
 
