@@ -116,6 +116,7 @@ void kmain(u32 magic, u64 info_phys)
 	log_info("keel: %llu MiB free for guests and Keel", (unsigned long long)(mm_free_pages() * PAGE_SIZE / MiB));
 	if (vmx_bring_up())
 		power_off(cmdline.shutdown, 2);
+	tsc_init();
 	for (unsigned i = 0; i < cmdline.nguests; i++)
 		start_guest(&cmdline.guests[i]);
 	sched_run();

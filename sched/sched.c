@@ -7,6 +7,9 @@
 #include "sched/sched.h"
 #include "vmm/vcpu_setup.h"
 #include "lib/log.h"
+#include "vmm/intr.h"
+#include "vmm/console.h"
+#include "arch/hw.h"
 
 static struct vm *vms[SCHED_MAX_VMS];
 static unsigned nvms;
@@ -54,10 +57,42 @@ static unsigned sched_reap(void)
 	return kept;
 }
 
+/*
+ * Every vCPU is halted: wait for the first device deadline, firing the
+ * timers that wake vCPUs. A VM with no timer armed and nothing pending can
+ * never wake again (its console input aside): it is stopped.
+ */
+static void sched_idle(void)
+{
+	for (;;) {
+		bool armed = false;
+
+		for (unsigned i = 0; i < nvms; i++) {
+			struct vm *vm = vms[i];
+			if (vm->timers_dirty || rdtsc() >= vm->timer_deadline_tsc)
+				vm_timers_run(vm);
+			if (vm->vcpus[0]->state == VCPU_RUNNABLE)
+				return;
+			if (vm->timer_deadline_tsc != UINT64_MAX) {
+				armed = true;
+			} else {
+				vm_stop(vm, "halted, and no interrupt source can wake it");
+				return;
+			}
+		}
+		if (!armed)
+			return;
+		console_poll();
+		cpu_relax();
+	}
+}
+
 void sched_run(void)
 {
 	while (sched_reap()) {
 		bool ran = false;
+
+		console_poll();
 		for (unsigned i = 0; i < nvms; i++) {
 			struct vcpu *v = vms[i]->vcpus[0];
 			if (v->state == VCPU_RUNNABLE) {
@@ -65,11 +100,7 @@ void sched_run(void)
 				ran = true;
 			}
 		}
-		if (ran)
-			continue;
-		/* Every vCPU left is halted, and no device of this version raises
-		 * interrupts: nothing can wake them. */
-		for (unsigned i = 0; i < nvms; i++)
-			vm_stop(vms[i], "halted, and no interrupt source can wake it");
+		if (!ran)
+			sched_idle();
 	}
 }

@@ -19,6 +19,8 @@
 		     BIT(5) /* VMX */ | BIT(6) /* SMX */ | BIT(7) /* EIST */ | BIT(8) /* TM2 */ | \
 		     BIT(15) /* PDCM */ | BIT(27) /* OSXSAVE: set from the guest's CR4 */)
 #define C1_ECX_HYPERVISOR BIT(31)
+#define C1_ECX_VIRTUAL (BIT(21) /* x2APIC */ | BIT(24) /* TSC-deadline */ | C1_ECX_HYPERVISOR)
+#define C1_EDX_APIC BIT(9)
 #define C1_ECX_OSXSAVE    BIT(27)
 #define C1_EDX_HIDE (BIT(12) /* MTRR */ | BIT(21) /* DS */ | BIT(22) /* ACPI thermal */ | \
 		     BIT(29) /* TM */ | BIT(31) /* PBE */)
@@ -57,8 +59,10 @@ void cpuid_filter(u32 leaf, u32 subleaf, const struct cpuid_guest_state *g, stru
 	cpuid(leaf, subleaf, r);
 	switch (leaf) {
 	case 1:
-		r->ecx = (r->ecx & ~C1_ECX_HIDE) | C1_ECX_HYPERVISOR | (g->osxsave ? C1_ECX_OSXSAVE : 0);
-		r->edx &= ~C1_EDX_HIDE;
+		/* The local APIC is Keel's (devices/vlapic.c): x2APIC and the
+		 * TSC-deadline timer are there whatever the host has. */
+		r->ecx = (r->ecx & ~C1_ECX_HIDE) | C1_ECX_VIRTUAL | (g->osxsave ? C1_ECX_OSXSAVE : 0);
+		r->edx = (r->edx & ~C1_EDX_HIDE) | C1_EDX_APIC;
 		r->ebx = (r->ebx & 0x0000ffff) | (1u << 16) | (g->vcpu_id << 24);
 		break;
 	case 5: case 6: case 0xa: case 0x12: case 0x14:

@@ -8,6 +8,8 @@
 #include "arch/cpu.h"
 #include "vmm/exit.h"
 #include "vmm/vm.h"
+#include "vmm/intr.h"
+#include "lib/time.h"
 #include "lib/log.h"
 
 static const char *const exit_names[EXIT_REASON_MAX] = {
@@ -87,20 +89,25 @@ static enum exit_result exit_exception_nmi(struct vcpu *v, struct vm_exit *e)
 
 /* HLT with interrupts disabled never wakes (Keel delivers no NMIs to
  * guests yet): the VM is finished. Otherwise the vCPU sleeps until an
- * interrupt is pending. */
+ * interrupt is pending, unless one already is. */
 static enum exit_result exit_hlt(struct vcpu *v, struct vm_exit *e)
 {
 	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF)) {
 		vm_stop(v->vm, "halted with interrupts disabled");
 		return KILL_VM;
 	}
-	v->state = VCPU_HALTED;
+	if (vcpu_pending_vector(v) < 0)
+		v->state = VCPU_HALTED;
 	return RESUME_SKIP_INSN;
 }
 
+/* The timer armed before entry expired: a device deadline (handled on the
+ * way back in) or the end of the slice. */
 static enum exit_result exit_preemption_timer(struct vcpu *v, struct vm_exit *e)
 {
-	v->yield = true;
+	if (rdtsc() >= v->slice_end_tsc)
+		v->yield = true;
+	v->rearm = true;
 	return RESUME;
 }
 
@@ -132,7 +139,13 @@ static exit_handler_t *const exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_EPT_MISCONFIG] = exit_ept_misconfig,
 	[EXIT_PREEMPTION_TIMER] = exit_preemption_timer,
 	[EXIT_XSETBV] = exit_xsetbv,
+	[EXIT_INTERRUPT_WINDOW] = exit_intr_window,
 };
+
+/* Exits that may have changed the local APIC (x2APIC and TSC-deadline
+ * MSRs, CR8): its deadline is recomputed and pending interrupts looked at
+ * again. Port and MMIO devices say so themselves (vmm/platform.c). */
+static const u64 exit_touches_devices = BIT(EXIT_WRMSR) | BIT(EXIT_CR_ACCESS);
 
 /* Reasons whose handlers use the exit qualification (SDM Vol 3 28.2.1). */
 static const u64 exit_has_qual =
@@ -201,10 +214,15 @@ void vcpu_handle_exit(struct vcpu *v)
 	e.reason = raw & 0xffff;
 	if (e.reason < EXIT_REASON_MAX)
 		v->exit_counts[e.reason]++;
+	vcpu_reinject_vectoring(v);
 	e.qual = 0;
 	if (e.reason < 64 && (exit_has_qual & BIT(e.reason))) {
 		e.qual = vmcs_readnat(EXIT_QUALIFICATION);
 		exit_decode(&e);
+	}
+	if (e.reason < 64 && (exit_touches_devices & BIT(e.reason))) {
+		v->vm->timers_dirty = true;
+		v->irq_check = true;
 	}
 	h = e.reason < EXIT_REASON_MAX ? exit_handlers[e.reason] : NULL;
 	switch ((h ? h : exit_unhandled)(v, &e)) {

@@ -12,16 +12,21 @@ static const u64 flat_gdt[2][3] = {
 	[GUEST_LONG - 1] = { 0, 0x00af9a000000ffffull, 0x00cf92000000ffffull },
 };
 
-/* PML4 -> PDPT -> one PD of 512 2 MiB pages: the first 1 GiB, identity. */
-static int flat_page_tables(struct vm *vm)
+/* PML4 -> PDPT -> 4 PDs of 2 MiB pages at pml4: guest-physical 0-4 GiB,
+ * identity, so a guest reaches its RAM and the APIC pages below 4 GiB.
+ * The tables take 6 pages from pml4 on. */
+int loader_identity_map_4g(struct vm *vm, u64 pml4)
 {
-	u64 pml4e = (FLAT_PML4_ADDR + 0x1000) | 3, pdpte = (FLAT_PML4_ADDR + 0x2000) | 3;
-	int err = gpa_write(&vm->mem, FLAT_PML4_ADDR, &pml4e, 8) ?:
-		  gpa_write(&vm->mem, FLAT_PML4_ADDR + 0x1000, &pdpte, 8);
+	u64 pml4e = (pml4 + 0x1000) | 3;
+	int err = gpa_write(&vm->mem, pml4, &pml4e, 8);
 
-	for (u64 i = 0; !err && i < 512; i++) {
+	for (u64 i = 0; !err && i < 4; i++) {
+		u64 pdpte = (pml4 + 0x2000 + i * 0x1000) | 3;
+		err = gpa_write(&vm->mem, pml4 + 0x1000 + i * 8, &pdpte, 8);
+	}
+	for (u64 i = 0; !err && i < 4 * 512; i++) {
 		u64 pde = (i << 21) | 0x83;	/* present, writable, 2 MiB */
-		err = gpa_write(&vm->mem, FLAT_PML4_ADDR + 0x2000 + i * 8, &pde, 8);
+		err = gpa_write(&vm->mem, pml4 + 0x2000 + i * 8, &pde, 8);
 	}
 	return err;
 }
@@ -41,7 +46,7 @@ int loader_flat(struct vm *vm, const void *image, size_t size, enum guest_mode m
 		bs->gdtr_limit = sizeof(flat_gdt[0]) - 1;
 	}
 	if (!err && mode == GUEST_LONG) {
-		err = flat_page_tables(vm);
+		err = loader_identity_map_4g(vm, FLAT_PML4_ADDR);
 		bs->cr3 = FLAT_PML4_ADDR;
 	}
 	return err;

@@ -12,9 +12,8 @@
 #include "arch/cpu.h"
 #include "lib/log.h"
 
-#define APIC_DEFAULT_BASE 0xfee00000ull
-#define APIC_BASE_BSP     BIT(8)
-#define APIC_BASE_ENABLE  BIT(11)
+#define MSR_X2APIC_FIRST 0x800u	/* SDM Vol 3 11.12.1.2: x2APIC registers */
+#define MSR_X2APIC_LAST  0x8ffu
 
 struct msr_handler {
 	u32 msr;
@@ -63,7 +62,32 @@ static int pat_write(struct vcpu *v, u64 val)
 
 static int apic_base_read(struct vcpu *v, u64 *val)
 {
-	*val = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
+	*val = vlapic_apic_base_read(&v->lapic);
+	return 0;
+}
+
+static int apic_base_write(struct vcpu *v, u64 val)
+{
+	return vlapic_apic_base_write(&v->lapic, val);
+}
+
+static int tsc_deadline_read(struct vcpu *v, u64 *val)
+{
+	*val = vlapic_tsc_deadline_read(&v->lapic);
+	return 0;
+}
+
+static int tsc_deadline_write(struct vcpu *v, u64 val)
+{
+	vlapic_tsc_deadline_write(&v->lapic, val);
+	return 0;
+}
+
+/* The guest TSC is the host's (no offset): RDTSC does not exit, and the
+ * MSR reads the same counter. Writes would need an offset: refused. */
+static int tsc_read(struct vcpu *v, u64 *val)
+{
+	*val = rdtsc();
 	return 0;
 }
 
@@ -93,7 +117,10 @@ static int misc_enable_read(struct vcpu *v, u64 *val)
 }
 
 static const struct msr_handler msr_table[] = {
-	{ MSR_IA32_APIC_BASE, apic_base_read, NULL },
+	{ MSR_IA32_APIC_BASE, apic_base_read, apic_base_write },
+	{ MSR_IA32_TSC_DEADLINE, tsc_deadline_read, tsc_deadline_write },
+	{ MSR_IA32_TSC, tsc_read, NULL },
+	{ MSR_IA32_TSC_ADJUST, zero_read, NULL },
 	{ MSR_IA32_FEATURE_CONTROL, feature_control_read, NULL },
 	{ MSR_IA32_BIOS_SIGN_ID, zero_read, ignore_write },
 	{ MSR_IA32_MTRRCAP, zero_read, NULL },
@@ -126,7 +153,10 @@ enum exit_result exit_rdmsr(struct vcpu *v, struct vm_exit *e)
 	const struct msr_handler *h = msr_find(msr);
 	u64 val;
 
-	if (!h || !h->read || h->read(v, &val))
+	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
+		if (vlapic_msr_read(&v->lapic, msr, &val))
+			return msr_fault(v, msr, false);
+	} else if (!h || !h->read || h->read(v, &val))
 		return msr_fault(v, msr, false);
 	v->regs.gpr[RAX] = (u32)val;
 	v->regs.gpr[RDX] = val >> 32;
@@ -139,7 +169,10 @@ enum exit_result exit_wrmsr(struct vcpu *v, struct vm_exit *e)
 	u64 val = ((v->regs.gpr[RDX] & 0xffffffffu) << 32) | (v->regs.gpr[RAX] & 0xffffffffu);
 	const struct msr_handler *h = msr_find(msr);
 
-	if (!h || !h->write || h->write(v, val))
+	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
+		if (vlapic_msr_write(&v->lapic, msr, val))
+			return msr_fault(v, msr, true);
+	} else if (!h || !h->write || h->write(v, val))
 		return msr_fault(v, msr, true);
 	return RESUME_SKIP_INSN;
 }

@@ -14,7 +14,6 @@
 #include "lib/log.h"
 #include "lib/string.h"
 
-#define PREEMPT_QUANTUM_TSC 2000000ull	/* ~20 ms at Bochs' 100 MIPS */
 
 static u16 next_vpid = 1;
 
@@ -59,8 +58,6 @@ static void vcpu_setup_controls(struct vcpu *v)
 	vmcs_writenat(CR0_GUEST_HOST_MASK, vcpu_cr0_mask());
 	vmcs_writenat(CR4_GUEST_HOST_MASK, vcpu_cr4_mask());
 	vmcs_write64(VMCS_LINK_POINTER, ~0ull);
-	if (vmx_caps.has_preempt_timer)
-		vmcs_write32(GUEST_PREEMPTION_TIMER, PREEMPT_QUANTUM_TSC >> vmx_caps.preempt_shift);
 }
 
 struct vcpu *vcpu_create(struct vm *vm, unsigned id)

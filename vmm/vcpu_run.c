@@ -10,6 +10,7 @@
 #include "vmm/vcpu_setup.h"
 #include "vmm/exit.h"
 #include "vmm/vm.h"
+#include "vmm/intr.h"
 #include "lib/log.h"
 
 static void dr_save(u64 dr[4], u64 *dr6)
@@ -91,6 +92,37 @@ static void vcpu_entry_failed(struct vcpu *v, int how)
 	vmcs_dump_guest();
 }
 
+/*
+ * The VMX-preemption timer is armed for the earlier of the VM's next device
+ * deadline and the end of the slice (SDM Vol 3 26.5.1: it counts down at
+ * the TSC rate >> IA32_VMX_MISC[4:0], and its value is saved on exit).
+ * So a deadline cannot pass unnoticed while the guest runs: only after the
+ * timer fires, a device register access or a new slice does the entry
+ * path need to look at the clock.
+ */
+static void vcpu_arm_timer(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	u64 now = rdtsc(), target, ticks;
+
+	if (vm->timers_dirty || now >= vm->timer_deadline_tsc)
+		vm_timers_run(vm);
+	v->rearm = !vmx_caps.has_preempt_timer;
+	if (!vmx_caps.has_preempt_timer)
+		return;
+	target = MIN(v->slice_end_tsc, vm->timer_deadline_tsc);
+	ticks = target > now ? (target - now) >> vmx_caps.preempt_shift : 0;
+	vmcs_write32(GUEST_PREEMPTION_TIMER, (u32)MIN(ticks, 0xffffffffull));
+}
+
+static inline void vcpu_pre_entry(struct vcpu *v)
+{
+	if (unlikely(v->rearm || v->vm->timers_dirty))
+		vcpu_arm_timer(v);
+	if (unlikely(v->irq_check))
+		vcpu_deliver_interrupts(v);
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	if (vcpu_switch_to(v)) {
@@ -98,8 +130,13 @@ void vcpu_run(struct vcpu *v)
 		return;
 	}
 	v->yield = false;
+	v->slice_end_tsc = rdtsc() + VCPU_SLICE_TSC;
+	v->rearm = true;
 	while (likely(v->state == VCPU_RUNNABLE && !v->yield)) {
-		int how = vmx_run(&v->regs, v->launched);
+		int how;
+
+		vcpu_pre_entry(v);
+		how = vmx_run(&v->regs, v->launched);
 		if (unlikely(how)) {
 			vcpu_entry_failed(v, how);
 			return;

@@ -4,14 +4,13 @@
  */
 #include "vmm/vm.h"
 #include "vmm/vcpu_setup.h"
-#include "devices/testdev.h"
+#include "vmm/intr.h"
+#include "vmm/console.h"
 #include "arch/msr.h"
 #include "mm/mm.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-
-#define COM1_BASE 0x3f8
 
 static unsigned next_vm_id;
 
@@ -45,24 +44,6 @@ static void vm_setup_bitmaps(struct vm *vm)
 		vm_msr_intercept(vm, passthrough[i], false, false);	/* ... but these */
 }
 
-static void vm_uart_tx(void *ctx, u8 ch)
-{
-	vm_console_putc(ctx, ch);
-}
-
-static int vm_setup_devices(struct vm *vm)
-{
-	int err;
-
-	ns16550_init(&vm->uart, vm_uart_tx, vm, NULL);
-	err = io_bus_add(&vm->pio, COM1_BASE, NS16550_NR_REGS, &ns16550_io_ops, &vm->uart, "ns16550");
-	/* Port 0x80 (POST codes): claimed with no ops, so it reads all ones
-	 * and ignores writes without being logged as unclaimed. */
-	err = err ?: io_bus_add(&vm->pio, 0x80, 1, NULL, NULL, "post");
-	err = err ?: io_bus_add(&vm->mmio, TESTDEV_BASE, TESTDEV_SIZE, &testdev_ops, &vm->scratch, "testdev");
-	return err;
-}
-
 struct vm *vm_create(const char *name, u64 ram_size)
 {
 	struct vm *vm = kzalloc(sizeof(*vm));
@@ -77,13 +58,13 @@ struct vm *vm_create(const char *name, u64 ram_size)
 	err = (!vm->io_bitmap || !vm->msr_bitmap) ? -ENOMEM : gpa_map_init(&vm->mem, ram_size);
 	if (!err) {
 		vm_setup_bitmaps(vm);
-		err = vm_setup_devices(vm);
-	}
-	if (!err) {
 		vm->vcpus[0] = vcpu_create(vm, 0);
 		err = vm->vcpus[0] ? 0 : -ENOMEM;
 		vm->nvcpus = vm->vcpus[0] ? 1 : 0;
 	}
+	for (unsigned i = 0; !err && i < vm->nvcpus; i++)
+		vm_vcpu_platform_init(vm->vcpus[i]);
+	err = err ?: vm_platform_init(vm);
 	if (err) {
 		log_err("vm %s: cannot create (error %d, %llu MiB asked, %llu MiB free)", name, err,
 			(unsigned long long)(ram_size / MiB),
@@ -98,6 +79,7 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	console_vm_gone(vm);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
 	if (vm->mem.pages)

@@ -71,6 +71,8 @@ struct percpu {
 struct percpu *this_cpu(void);
 
 void cpu_early_init(void);
+/* Measure the TSC against the PIT (arch/x86_64/tsc.c); before any VM. */
+void tsc_init(void);
 void gdt_init(struct percpu *cpu);
 void idt_init(void);
 __noreturn void cpu_halt_forever(void);

@@ -17,7 +17,9 @@
 u64 time_now_ns(void);
 /* The TSC frequency measured at boot, in Hz. */
 u64 time_tsc_hz(void);
-/* Conversions between TSC ticks and nanoseconds (saturating). */
+/* Points in time: the time_now_ns() value at which the TSC reads tsc
+ * (0 for a TSC value before Keel started), and the TSC value at time ns.
+ * A guest's TSC-deadline is turned into a device deadline this way. */
 u64 time_tsc_to_ns(u64 tsc);
 u64 time_ns_to_tsc(u64 ns);
 

@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "arch/vmx_exits.h"
+#include "devices/vlapic.h"
 
 /* General registers in hardware order (rsp's slot unused: the VMCS has
  * it), then CR2 (kept in the register while the vCPU owns the CPU).
@@ -14,6 +15,10 @@ struct vcpu_regs {
 	u64 gpr[16];
 	u64 cr2;
 };
+
+/* A vCPU's time slice before it yields to the others: ~20 ms at Bochs'
+ * 100 MIPS (the proportional-share scheduler will own this). */
+#define VCPU_SLICE_TSC 2000000ull
 
 enum vcpu_state {
 	VCPU_RUNNABLE,
@@ -30,6 +35,8 @@ struct vcpu {
 	enum vcpu_state state;
 	bool launched;
 	bool yield;			/* give the CPU back to the scheduler */
+	bool irq_check;			/* an interrupt may be pending: look before entry */
+	bool rearm;			/* run due timers and re-arm the preemption timer */
 	void *vmcs;
 	u64 vmcs_phys;
 	u16 vpid;
@@ -44,6 +51,10 @@ struct vcpu {
 	u64 dr[4], dr6;
 	u64 msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base, msr_tsc_aux;
 	u64 cr8;
+
+	struct vlapic lapic;
+	u64 slice_end_tsc;		/* when this run's time slice ends */
+	u64 intr_injected;		/* interrupts delivered, for statistics */
 
 	u64 exit_counts[EXIT_REASON_MAX];
 };

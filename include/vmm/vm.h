@@ -10,10 +10,26 @@
 #include "vmm/io_bus.h"
 #include "vmm/vcpu.h"
 #include "devices/ns16550.h"
+#include "devices/i8254.h"
+#include "devices/i8259.h"
+#include "devices/mc146818.h"
+#include "devices/vioapic.h"
+#include "devices/acpi_pm.h"
+#include "devices/pci_host.h"
 
 #define VM_NAME_MAX 32
 #define VM_MAX_VCPUS 1
 #define VM_CONSOLE_LINE 160
+
+/* A device behind vmm/platform.c's access wrapper. */
+#define VM_DEV_TIMER BIT(0)	/* accesses may move its timer deadline */
+#define VM_DEV_IRQ   BIT(1)	/* accesses may unmask or retire interrupts */
+struct vm_dev_ref {
+	const struct io_ops *ops;
+	void *dev;
+	struct vm *vm;
+	u8 flags;
+};
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED };
 
@@ -29,7 +45,19 @@ struct vm {
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nvcpus;
 
+	/* The PC platform (vmm/platform.c). */
 	struct ns16550 uart;
+	struct i8259 pic;
+	struct i8254 pit;
+	struct mc146818 rtc;
+	struct vioapic ioapic;
+	struct acpi_pm pm;
+	struct pci_host pci;
+	u64 timer_deadline_tsc;		/* earliest device timer, UINT64_MAX if none */
+	bool timers_dirty;		/* a device was touched: recompute the deadline */
+	struct vm_dev_ref dev_refs[8];
+	unsigned ndev_refs;
+
 	char console_line[VM_CONSOLE_LINE];
 	unsigned console_len;
 

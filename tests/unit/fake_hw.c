@@ -98,9 +98,16 @@ int vmread_safe(u32 field, u64 *val)
 
 void vmwrite(u32 field, u64 val) { fake_vmcs[field & 0x7fff] = val; }
 
-u8 inb(u16 port) { (void)port; return (u8)fake_port_in_value; }
-u16 inw(u16 port) { (void)port; return (u16)fake_port_in_value; }
-u32 inl(u16 port) { (void)port; return (u32)fake_port_in_value; }
+u64 (*fake_port_in_fn)(u16 port, unsigned size);
+
+static u64 port_in(u16 port, unsigned size)
+{
+	return fake_port_in_fn ? fake_port_in_fn(port, size) : fake_port_in_value;
+}
+
+u8 inb(u16 port) { return (u8)port_in(port, 1); }
+u16 inw(u16 port) { return (u16)port_in(port, 2); }
+u32 inl(u16 port) { return (u32)port_in(port, 4); }
 
 static void out(u16 port, u32 val)
 {

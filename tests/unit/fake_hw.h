@@ -23,8 +23,10 @@ void fake_msr_set(u32 msr, u64 val);
 /* CPUID: a test may install a function; default returns zeros. */
 extern void (*fake_cpuid_fn)(u32 leaf, u32 subleaf, struct cpuid_regs *r);
 
-/* Ports: the last write, and a value reads return. */
+/* Ports: the last write, and a value reads return. A test that needs
+ * reads to depend on the port (a scripted device) sets fake_port_in_fn. */
 extern u64 fake_port_in_value;
+extern u64 (*fake_port_in_fn)(u16 port, unsigned size);
 extern u16 fake_port_last_out_port;
 extern u32 fake_port_last_out_value;
 

@@ -92,3 +92,22 @@ __attribute__((weak)) void vcpu_destroy(struct vcpu *v)
 	fake_vcpus_live--;
 	free(v);
 }
+
+/* One CPU, whose current vCPU a test may set. */
+__attribute__((weak)) struct percpu fake_percpu;
+
+__attribute__((weak)) struct percpu *this_cpu(void)
+{
+	return &fake_percpu;
+}
+
+/* The host serial console receives nothing unless a test queues bytes. */
+__attribute__((weak)) int fake_uart_rx = -1;
+
+__attribute__((weak)) int uart_getc(void)
+{
+	int ch = fake_uart_rx;
+
+	fake_uart_rx = -1;
+	return ch;
+}

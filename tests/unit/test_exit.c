@@ -786,13 +786,13 @@ static void test_ept_violation_unregistered(void **state)
 static void test_mmio_load(void **state)
 {
 	static struct rec_dev dev;
-	static const u8 mov_eax_mem[] = { 0x8b, 0x05, 0x10, 0x00, 0xc0, 0xfe };
+	static const u8 mov_eax_mem[] = { 0x8b, 0x05, 0x10, 0x00, 0xd0, 0xfe };
 
 	dev = (struct rec_dev){ .read_value = 0xcafef00d12345678ull };
-	assert_int_equal(io_bus_add(&vm->mmio, 0xfec00000, 0x1000, &rec_ops, &dev, "rec"), 0);
+	assert_int_equal(io_bus_add(&vm->mmio, 0xfed00000, 0x1000, &rec_ops, &dev, "rec"), 0);
 	put_guest(0x3000, mov_eax_mem, sizeof(mov_eax_mem));
 	VMCS(GUEST_RIP) = 0x3000;
-	VMCS(GUEST_PHYSICAL_ADDRESS) = 0xfec00010;
+	VMCS(GUEST_PHYSICAL_ADDRESS) = 0xfed00010;
 	VMCS(GUEST_INTERRUPTIBILITY) = INTERRUPTIBILITY_STI;
 	v->regs.gpr[RAX] = ~0ull;
 	vm_exit(EXIT_EPT_VIOLATION, BIT(0), 0);
@@ -814,13 +814,13 @@ static void test_mmio_store_real_mode(void **state)
 	static const u8 mov_imm32[] = { 0xc7, 0x05, 0x00, 0x00, 0xb0, 0xfe, 0x78, 0x56, 0x34, 0x12 };
 
 	dev = (struct rec_dev){ 0 };
-	assert_int_equal(io_bus_add(&vm->mmio, 0xfec00000, 0x1000, &rec_ops, &dev, "rec"), 0);
+	assert_int_equal(io_bus_add(&vm->mmio, 0xfed00000, 0x1000, &rec_ops, &dev, "rec"), 0);
 	VMCS(GUEST_CR0) = CR0_NE | CR0_ET;
 	VMCS(GUEST_CS_AR) = CS_AR_16;
 	VMCS(GUEST_CS_BASE) = 0x10000;
 	VMCS(GUEST_RIP) = 0x0100;
 	put_guest(0x10100, mov_bx_al, sizeof(mov_bx_al));
-	VMCS(GUEST_PHYSICAL_ADDRESS) = 0xfec00abc;
+	VMCS(GUEST_PHYSICAL_ADDRESS) = 0xfed00abc;
 	v->regs.gpr[RAX] = 0x1299;
 	vm_exit(EXIT_EPT_VIOLATION, BIT(1), 0);
 	assert_running();
@@ -847,21 +847,21 @@ static void test_mmio_failures_stop(void **state)
 	static struct rec_dev dev;
 	static const u8 ud2[] = { 0x0f, 0x0b };
 
-	assert_int_equal(io_bus_add(&vm->mmio, 0xfec00000, 0x1000, &rec_ops, &dev, "rec"), 0);
+	assert_int_equal(io_bus_add(&vm->mmio, 0xfed00000, 0x1000, &rec_ops, &dev, "rec"), 0);
 	/* Executing from MMIO is not emulated. */
-	VMCS(GUEST_RIP) = 0xfec00000;
-	VMCS(GUEST_PHYSICAL_ADDRESS) = 0xfec00000;
+	VMCS(GUEST_RIP) = 0xfed00000;
+	VMCS(GUEST_PHYSICAL_ADDRESS) = 0xfed00000;
 	vm_exit(EXIT_EPT_VIOLATION, BIT(2), 0);
-	assert_stopped("EPT violation at GPA 0xfec00000 (fetch) at RIP 0xfec00000: not RAM or MMIO");
+	assert_stopped("EPT violation at GPA 0xfed00000 (fetch) at RIP 0xfed00000: not RAM or MMIO");
 
 	vm->state = VM_RUNNING;
 	v->state = VCPU_RUNNABLE;
 	put_guest(0x3000, ud2, sizeof(ud2));
 	VMCS(GUEST_RIP) = 0x3000;
-	VMCS(GUEST_PHYSICAL_ADDRESS) = 0xfec00008;
+	VMCS(GUEST_PHYSICAL_ADDRESS) = 0xfed00008;
 	vm_exit(EXIT_EPT_VIOLATION, BIT(0), 0);
 	assert_int_equal(vm->state, VM_STOPPED);
-	assert_non_null(strstr(vm->stop_reason, "cannot emulate MMIO access to GPA 0xfec00008 "
+	assert_non_null(strstr(vm->stop_reason, "cannot emulate MMIO access to GPA 0xfed00008 "
 					       "at RIP 0x3000: bytes 0f 0b"));
 	assert_int_equal(VMCS(GUEST_RIP), 0x3000);
 	assert_int_equal(dev.nreads + dev.nwrites, 0);

@@ -1,0 +1,221 @@
+/*
+ * PCI configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2) on one bus,
+ * the host bridge at 00.0, and the configuration space helper functions
+ * use (header layout: PCI 3.0 chapter 6).
+ *
+ * CONFIG_ADDRESS (0xcf8) is latched only by dword accesses; narrower ones
+ * at 0xcf8-0xcfb are ordinary I/O to nothing there (3.2.2.3.2), so they
+ * read all ones and are dropped. CONFIG_DATA (0xcfc-0xcff) reaches the
+ * dword CONFIG_ADDRESS selects, in the byte lanes the access covers.
+ * With the enable bit clear, on a bus other than 0, or with no function
+ * at the device/function number, reads return all ones (a master abort)
+ * and writes are dropped.
+ */
+#include "devices/pci_host.h"
+#include "lib/string.h"
+
+/* CONFIG_ADDRESS fields (3.2.2.3.2, Figure 3-1). */
+#define CFG_ADDR_ENABLE		BIT(31)
+#define CFG_ADDR_BUS_SHIFT	16	/* bits 23:16 */
+#define CFG_ADDR_DEVFN_SHIFT	8	/* device 15:11, function 10:8 */
+#define CFG_ADDR_REG		0xfc	/* bits 7:2; 1:0 read 0 */
+#define CFG_ADDR_RW		0x80fffffc	/* 30:24 reserved, read 0 */
+
+#define CFG_DATA		4	/* offset of CONFIG_DATA in the port range */
+
+/* The i440FX PMC's identity, which Linux knows as a plain host bridge. */
+#define HOST_VENDOR		0x8086
+#define HOST_DEVICE		0x1237
+#define HOST_REVISION		0x02
+#define HOST_CLASS		0x060000	/* bridge, host bridge */
+#define HOST_COMMAND_RW		(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | \
+				 PCI_COMMAND_PARITY | PCI_COMMAND_SERR)
+
+void pci_cfg_set(struct pci_cfg_space *cs, unsigned off, unsigned size, u32 val)
+{
+	for (unsigned i = 0; i < size && i < 4 && off + i < PCI_CFG_SIZE; i++)
+		cs->bytes[off + i] = val >> (8 * i);
+}
+
+u32 pci_cfg_get(const struct pci_cfg_space *cs, unsigned off, unsigned size)
+{
+	u32 val = 0;
+
+	for (unsigned i = 0; i < size && i < 4 && off + i < PCI_CFG_SIZE; i++)
+		val |= (u32)cs->bytes[off + i] << (8 * i);
+	return val;
+}
+
+void pci_cfg_set_wmask(struct pci_cfg_space *cs, unsigned off, unsigned size, u32 mask)
+{
+	for (unsigned i = 0; i < size && i < 4 && off + i < PCI_CFG_SIZE; i++)
+		cs->wmask[off + i] = mask >> (8 * i);
+}
+
+void pci_cfg_set_w1c(struct pci_cfg_space *cs, unsigned off, unsigned size, u32 mask)
+{
+	for (unsigned i = 0; i < size && i < 4 && off + i < PCI_CFG_SIZE; i++)
+		cs->w1cmask[off + i] = mask >> (8 * i);
+}
+
+void pci_cfg_init(struct pci_cfg_space *cs, u16 vendor, u16 device, u32 class_code, u8 revision)
+{
+	memset(cs, 0, sizeof(*cs));
+	pci_cfg_set(cs, PCI_VENDOR_ID, 2, vendor);
+	pci_cfg_set(cs, PCI_DEVICE_ID, 2, device);
+	pci_cfg_set(cs, PCI_REVISION_ID, 1, revision);
+	pci_cfg_set(cs, PCI_CLASS_CODE, 3, class_code);
+	pci_cfg_set_w1c(cs, PCI_STATUS, 2, PCI_STATUS_ERRORS);
+}
+
+/*
+ * A BAR's low bits say what it is and are read-only (6.2.5.1); the address
+ * bits below its size are read-only 0, so software that writes all ones
+ * reads back the size as a mask (6.2.5.1, "Address Maps"). I/O BARs
+ * decode 16 bits here: x86 has no larger port space.
+ */
+int pci_cfg_init_bar(struct pci_cfg_space *cs, unsigned index, u64 size, unsigned flags)
+{
+	unsigned off = PCI_BAR0 + 4 * index;
+	bool io = flags & PCI_BAR_IO, mem64 = flags & PCI_BAR_MEM64;
+	u64 min = io ? 4 : 16, max = io ? 256 : mem64 ? BIT(63) : 2 * GiB, wmask;
+
+	if (index > 5 || (mem64 && index > 4) || (io && flags != PCI_BAR_IO) ||
+	    (flags & ~(PCI_BAR_IO | PCI_BAR_MEM64 | PCI_BAR_PREFETCH)) ||
+	    size < min || size > max || (size & (size - 1)))
+		return -EINVAL;
+	wmask = ~(size - 1);
+	pci_cfg_set(cs, off, 4, flags);
+	pci_cfg_set_wmask(cs, off, 4, io ? (u32)wmask & 0xffff : (u32)wmask);
+	if (mem64) {
+		pci_cfg_set(cs, off + 4, 4, 0);
+		pci_cfg_set_wmask(cs, off + 4, 4, (u32)(wmask >> 32));
+	}
+	return 0;
+}
+
+u64 pci_cfg_bar_addr(const struct pci_cfg_space *cs, unsigned index)
+{
+	unsigned off = PCI_BAR0 + 4 * index;
+	u32 lo;
+
+	if (index > 5)
+		return 0;
+	lo = pci_cfg_get(cs, off, 4);
+	if (lo & PCI_BAR_IO)
+		return lo & ~3u;
+	if ((lo & 6) == PCI_BAR_MEM64 && index < 5)
+		return (lo & ~0xfull) | (u64)pci_cfg_get(cs, off + 4, 4) << 32;
+	return lo & ~0xfu;
+}
+
+u32 pci_cfg_read(const struct pci_cfg_space *cs, unsigned reg)
+{
+	return pci_cfg_get(cs, reg & CFG_ADDR_REG, 4);
+}
+
+/* Per byte: enabled bits of wmask take the new value, enabled W1C bits
+ * written as 1 clear; everything else keeps what it held. */
+void pci_cfg_write(struct pci_cfg_space *cs, unsigned reg, u32 val, u32 byte_enable_mask)
+{
+	reg &= CFG_ADDR_REG;
+	for (unsigned i = 0; i < 4; i++) {
+		u8 v = val >> (8 * i), en = byte_enable_mask >> (8 * i);
+		u8 w = en & cs->wmask[reg + i], c = v & en & cs->w1cmask[reg + i];
+
+		cs->bytes[reg + i] = ((cs->bytes[reg + i] & ~w) | (v & w)) & ~c;
+	}
+}
+
+static u32 pci_cfg_space_read(void *dev, unsigned reg)
+{
+	return pci_cfg_read(dev, reg);
+}
+
+static void pci_cfg_space_write(void *dev, unsigned reg, u32 val, u32 byte_enable_mask)
+{
+	pci_cfg_write(dev, reg, val, byte_enable_mask);
+}
+
+const struct pci_fn_ops pci_cfg_space_ops = {
+	.cfg_read = pci_cfg_space_read,
+	.cfg_write = pci_cfg_space_write,
+};
+
+int pci_host_add(struct pci_host *host, u8 devfn, const struct pci_fn_ops *ops, void *dev)
+{
+	if (!ops || !ops->cfg_read || !ops->cfg_write)
+		return -EINVAL;
+	if (host->fns[devfn].ops)
+		return -EEXIST;
+	host->fns[devfn] = (struct pci_host_fn){ .ops = ops, .dev = dev };
+	return 0;
+}
+
+void pci_host_init(struct pci_host *host)
+{
+	struct pci_cfg_space *cs = &host->state.bridge;
+
+	memset(host, 0, sizeof(*host));
+	pci_cfg_init(cs, HOST_VENDOR, HOST_DEVICE, HOST_CLASS, HOST_REVISION);
+	pci_cfg_set(cs, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	pci_cfg_set_wmask(cs, PCI_COMMAND, 2, HOST_COMMAND_RW);
+	pci_cfg_set(cs, PCI_STATUS, 2, PCI_STATUS_DEVSEL_MEDIUM | PCI_STATUS_FAST_B2B);
+	pci_host_add(host, PCI_DEVFN(0, 0), &pci_cfg_space_ops, cs);
+}
+
+/* The function CONFIG_ADDRESS selects, or NULL: disabled, other bus, absent. */
+static const struct pci_host_fn *pci_host_target(const struct pci_host *host)
+{
+	u32 addr = host->state.config_address;
+	const struct pci_host_fn *fn;
+
+	if (!(addr & CFG_ADDR_ENABLE) || ((addr >> CFG_ADDR_BUS_SHIFT) & 0xff) != 0)
+		return NULL;
+	fn = &host->fns[(addr >> CFG_ADDR_DEVFN_SHIFT) & 0xff];
+	return fn->ops ? fn : NULL;
+}
+
+/* Is this a CONFIG_DATA access that stays inside the data dword? */
+static bool pci_host_is_data(u64 offset, unsigned size)
+{
+	return offset >= CFG_DATA && size <= 4 && offset + size <= CFG_DATA + 4;
+}
+
+static u64 pci_host_io_read(void *dev, u64 offset, unsigned size)
+{
+	struct pci_host *host = dev;
+	const struct pci_host_fn *fn;
+	unsigned lane = (unsigned)offset - CFG_DATA;
+	u32 dword;
+
+	if (offset == 0 && size == 4)
+		return host->state.config_address;
+	if (!pci_host_is_data(offset, size) || !(fn = pci_host_target(host)))
+		return bytes_mask(size);
+	dword = fn->ops->cfg_read(fn->dev, host->state.config_address & CFG_ADDR_REG);
+	return (dword >> (8 * lane)) & bytes_mask(size);
+}
+
+static void pci_host_io_write(void *dev, u64 offset, unsigned size, u64 val)
+{
+	struct pci_host *host = dev;
+	const struct pci_host_fn *fn;
+	unsigned lane = (unsigned)offset - CFG_DATA;
+	u32 mask;
+
+	if (offset == 0 && size == 4) {
+		host->state.config_address = (u32)val & CFG_ADDR_RW;
+		return;
+	}
+	if (!pci_host_is_data(offset, size) || !(fn = pci_host_target(host)))
+		return;
+	mask = (u32)(bytes_mask(size) << (8 * lane));
+	fn->ops->cfg_write(fn->dev, host->state.config_address & CFG_ADDR_REG,
+			   (u32)(val << (8 * lane)) & mask, mask);
+}
+
+const struct io_ops pci_host_io_ops = {
+	.read = pci_host_io_read,
+	.write = pci_host_io_write,
+};

@@ -1,0 +1,43 @@
+/* Interrupt delivery to vCPUs (vmm/intr.c) and the VM's interrupt routing
+ * and device timers (vmm/platform.c). */
+#ifndef KEEL_VMM_INTR_H
+#define KEEL_VMM_INTR_H
+
+#include "types.h"
+#include "vmm/exit.h"
+
+struct vcpu;
+struct vm;
+
+#include "arch/vmx.h"
+
+void vcpu_reinject(struct vcpu *v, u32 idt_vectoring_info);
+
+/* After every exit, before its handler: an event whose delivery the exit
+ * cut short is delivered again on the next entry (SDM Vol 3 28.2.4). */
+static inline void vcpu_reinject_vectoring(struct vcpu *v)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO);
+
+	if (unlikely(info & INTR_INFO_VALID))
+		vcpu_reinject(v, info);
+}
+void vcpu_deliver_interrupts(struct vcpu *v);
+/* The vector the vCPU would take next (256: the 8259's, known at INTA), or -1. */
+int vcpu_pending_vector(const struct vcpu *v);
+exit_handler_t exit_intr_window;
+
+/* Something may now be pending for v: re-evaluate before its next entry,
+ * and wake it if it is halted. */
+void vcpu_kick(struct vcpu *v);
+
+/* Platform (vmm/platform.c). */
+int vm_platform_init(struct vm *vm);
+void vm_vcpu_platform_init(struct vcpu *v);
+/* An ISA interrupt line (0-15) of a device changed: to the 8259 pair and
+ * the IO-APIC (ISA IRQ 0 is IO-APIC pin 2, as the MADT says). */
+void vm_isa_irq_set(void *vm, unsigned irq, bool level);
+/* Run the device timers that are due and recompute the VM's next deadline. */
+void vm_timers_run(struct vm *vm);
+
+#endif

@@ -1,0 +1,2 @@
+# Civil dates <-> Unix time.
+UNIT_SRCS_date := lib/date.c

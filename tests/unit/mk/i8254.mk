@@ -1,0 +1,1 @@
+UNIT_SRCS_i8254 := devices/i8254.c

@@ -1,0 +1,1 @@
+UNIT_SRCS_linux_boot := vmm/linux_boot.c lib/printf.c

@@ -1,0 +1,1 @@
+UNIT_SRCS_vioapic := devices/vioapic.c

@@ -1,0 +1,757 @@
+/*
+ * Host tests for devices/i8254.c against the Intel 8254 datasheet, over
+ * the fake clock, and for the sequences Linux runs on it: pit_calibrate_tsc
+ * and quick_pit_calibrate (channel 2 via port 0x61) and the i8253
+ * clockevent (channel 0, modes 2 and 4).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "devices/i8254.h"
+#include "fake_hw.h"
+
+enum { CH0 = 0, CH1 = 1, CH2 = 2, CTRL = 3 };
+
+static struct i8254 pit;
+static unsigned pulses;		/* rising edges seen on IRQ 0 */
+static bool line;		/* the line's level now */
+static unsigned line_seen;
+
+static void irq0_set(void *ctx, unsigned l, bool level)
+{
+	if (level && !line)
+		pulses++;
+	line = level;
+	line_seen = l;
+}
+
+static int setup(void **state)
+{
+	struct irq_line irq = { .set = irq0_set, .ctx = NULL, .line = 0 };
+
+	fake_time_ns = 0;
+	pulses = 0;
+	line = false;
+	i8254_init(&pit, &irq);
+	return 0;
+}
+
+/* The first nanosecond of PIT clock tick t. */
+static u64 tick_ns(u64 t)
+{
+	return (u64)(((unsigned __int128)t * 1000000000u + I8254_HZ - 1) / I8254_HZ);
+}
+
+static void at(u64 t)
+{
+	fake_time_ns = tick_ns(t);
+}
+
+static void wr(unsigned reg, u8 val)
+{
+	i8254_write(&pit, reg, val);
+}
+
+static u8 rd(unsigned reg)
+{
+	return i8254_read(&pit, reg);
+}
+
+/* Program channel ch: control word, then the count as LSB and MSB. */
+static void program(unsigned ch, unsigned mode, u32 count)
+{
+	wr(CTRL, (u8)(ch << 6 | 0x30 | mode << 1));
+	wr(ch, count & 0xff);
+	wr(ch, (count >> 8) & 0xff);
+}
+
+/* A live 16-bit read in LSB-then-MSB mode, as quick_pit_calibrate does. */
+static u16 count16(unsigned ch)
+{
+	u8 lo = rd(ch);
+
+	return lo | rd(ch) << 8;
+}
+
+static u8 status(unsigned ch)
+{
+	wr(CTRL, 0xe0 | BIT(ch + 1));	/* read-back: status only */
+	return rd(ch);
+}
+
+static bool out2(void)
+{
+	return i8254_port61_read(&pit) & 0x20;
+}
+
+static void advance(void)
+{
+	i8254_advance(&pit, fake_time_ns);
+}
+
+static void test_reset(void **state)
+{
+	assert_int_equal(status(CH0), 0x30 | 0x40);	/* OUT low, null count, lohi mode 0 */
+	assert_int_equal(i8254_next_deadline(&pit), UINT64_MAX);
+	assert_int_equal(i8254_port61_read(&pit) & 0x2f, 0);
+	assert_int_equal(rd(CTRL), 0xff);
+	at(100000);
+	advance();
+	assert_int_equal(pulses, 0);
+}
+
+/* Mode 0: N+1 clocks from the write to OUT high, then the count wraps. */
+static void test_mode0_count_and_irq(void **state)
+{
+	at(100);
+	program(CH0, 0, 1000);
+	assert_int_equal(status(CH0), 0x70);		/* not loaded yet */
+	assert_int_equal(count16(CH0), 1000);
+	assert_true(i8254_next_deadline(&pit) == tick_ns(1101));
+	at(101);
+	assert_int_equal(status(CH0), 0x30);		/* loaded, OUT low */
+	assert_int_equal(count16(CH0), 1000);
+	at(102);
+	assert_int_equal(count16(CH0), 999);
+	at(1100);
+	assert_int_equal(count16(CH0), 1);
+	advance();
+	assert_int_equal(pulses, 0);
+	at(1101);
+	assert_int_equal(count16(CH0), 0);
+	assert_int_equal(status(CH0), 0xb0);		/* OUT high */
+	advance();
+	assert_int_equal(pulses, 1);
+	assert_false(line);				/* a pulse, not a level */
+	assert_int_equal(line_seen, 0);
+	at(1102);
+	assert_int_equal(count16(CH0), 0xffff);
+	at(50000);
+	advance();
+	assert_int_equal(pulses, 1);			/* one-shot */
+	assert_int_equal(status(CH0), 0xb0);
+	assert_int_equal(i8254_next_deadline(&pit), UINT64_MAX);
+}
+
+/* Mode 0: the first byte of a two-byte count stops counting, OUT low. */
+static void test_mode0_rewrite(void **state)
+{
+	at(10);
+	program(CH0, 0, 100);
+	at(60);
+	wr(CH0, 50);
+	assert_int_equal(status(CH0) & 0x80, 0);
+	at(500);				/* held: the old count never expires */
+	advance();
+	assert_int_equal(pulses, 0);
+	assert_int_equal(i8254_next_deadline(&pit), UINT64_MAX);
+	assert_int_equal(count16(CH0), 100 - 49);
+	wr(CH0, 0);				/* count 50 from tick 501 */
+	assert_true(i8254_next_deadline(&pit) == tick_ns(551));
+	at(551);
+	advance();
+	assert_int_equal(pulses, 1);
+}
+
+static void test_rw_modes(void **state)
+{
+	at(10);
+	program(CH1, 0, 0x1234);
+	at(11);
+	assert_int_equal(rd(CH1), 0x34);
+	assert_int_equal(rd(CH1), 0x12);
+	assert_int_equal(rd(CH1), 0x34);	/* the flip-flop wraps */
+	wr(CTRL, 0x50);				/* channel 1, LSB only, mode 0 */
+	wr(CH1, 0x56);
+	at(12);
+	assert_int_equal(rd(CH1), 0x56);
+	assert_int_equal(rd(CH1), 0x56);
+	wr(CTRL, 0x60);				/* MSB only */
+	wr(CH1, 0x78);
+	at(13);
+	assert_int_equal(rd(CH1), 0x78);	/* 0x7800 */
+	at(14);
+	assert_int_equal(rd(CH1), 0x77);	/* 0x77ff */
+	wr(CTRL, 0x70);
+	wr(CH1, 0x11);				/* mode 0: the first byte holds 0x77ff */
+	rd(CH1);
+	wr(CTRL, 0x70);				/* resets the read flip-flop */
+	assert_int_equal(rd(CH1), 0xff);
+	assert_int_equal(rd(CH1), 0x77);
+	assert_int_equal(status(CH1) & 0x40, 0x40);
+	/* A control word resets the write flip-flop: 0x11 is forgotten. */
+	wr(CTRL, 0x70);
+	wr(CH1, 0x22);
+	wr(CH1, 0x01);
+	at(15);
+	assert_int_equal(count16(CH1), 0x0122);
+}
+
+/* A control word stops the counter where it stands, OUT per the new mode. */
+static void test_control_word_holds(void **state)
+{
+	at(10);
+	program(CH1, 3, 1000);			/* mode 3 counts down by two */
+	at(111);
+	wr(CTRL, 0x70);
+	assert_int_equal(count16(CH1), 800);
+	assert_int_equal(status(CH1), 0x70);	/* mode 0: OUT low, null count */
+	at(5000);
+	assert_int_equal(count16(CH1), 800);
+	wr(CTRL, 0x76);
+	assert_int_equal(status(CH1), 0xf6);	/* mode 3: OUT high */
+}
+
+static void test_counter_latch(void **state)
+{
+	at(10);
+	program(CH0, 2, 1000);
+	at(111);
+	wr(CTRL, 0x00);				/* latch channel 0: 900 */
+	at(500);
+	wr(CTRL, 0x00);				/* ignored: latch not read yet */
+	assert_int_equal(rd(CH0), 900 & 0xff);
+	at(600);
+	assert_int_equal(rd(CH0), 900 >> 8);
+	assert_int_equal(count16(CH0), 1000 - 589);	/* live again */
+	wr(CTRL, 0x00);
+	at(700);
+	wr(CTRL, 0x34);				/* reprogramming drops the latch */
+	program(CH0, 2, 1000);
+	at(701);
+	assert_int_equal(count16(CH0), 1000);
+}
+
+static void test_read_back(void **state)
+{
+	at(10);
+	program(CH0, 2, 300);
+	program(CH1, 3, 400);
+	wr(CTRL, 0x76);				/* channel 1 reprogrammed, no count yet */
+	at(111);
+	wr(CTRL, 0xc2);				/* count and status of channel 0 */
+	at(150);
+	assert_int_equal(rd(CH0), 0x34 | 0x80);	/* status first: OUT high, mode 2 */
+	assert_int_equal(count16(CH0), 200);	/* then the count latched at 111 */
+	assert_int_equal(count16(CH0), 300 - 139);
+	/* Count of all three at once, status of none. */
+	i8254_port61_write(&pit, 0x01);
+	program(CH2, 0, 5000);
+	at(200);
+	wr(CTRL, 0xde);
+	at(300);
+	assert_int_equal(count16(CH0), 300 - 189);
+	assert_int_equal(count16(CH2), 5000 - 49);
+	assert_int_equal(status(CH1), 0xf6);	/* OUT high, null count, 0x36 */
+	/* A second status latch before the read is ignored. */
+	at(400);
+	wr(CTRL, 0xe2);
+	program(CH1, 0, 7);
+	wr(CTRL, 0xe2);
+	assert_int_equal(rd(CH0), 0xb4);
+	assert_int_equal(count16(CH0), (u16)(300 - (400 - 11) % 300));
+}
+
+/* Mode 2: count N..1, OUT low for the clock at count 1, IRQ at each reload. */
+static void test_mode2_periodic(void **state)
+{
+	at(1000);
+	program(CH0, 2, 100);			/* loaded at 1001 */
+	assert_true(i8254_next_deadline(&pit) == tick_ns(1101));
+	at(1001);
+	assert_int_equal(count16(CH0), 100);
+	at(1050);
+	assert_int_equal(count16(CH0), 51);
+	at(1100);
+	assert_int_equal(count16(CH0), 1);
+	assert_int_equal(status(CH0) & 0x80, 0);
+	advance();
+	assert_int_equal(pulses, 0);
+	at(1101);
+	assert_int_equal(count16(CH0), 100);
+	assert_int_equal(status(CH0) & 0x80, 0x80);
+	advance();
+	assert_int_equal(pulses, 1);
+	advance();
+	assert_int_equal(pulses, 1);
+	assert_true(i8254_next_deadline(&pit) == tick_ns(1201));
+	/* Late by 3.5 periods: one edge, and the phase is kept. */
+	at(1555);
+	advance();
+	assert_int_equal(pulses, 2);
+	assert_true(i8254_next_deadline(&pit) == tick_ns(1601));
+	at(1601);
+	advance();
+	assert_int_equal(pulses, 3);
+	assert_false(line);
+}
+
+/* Linux's HZ=250 periodic tick: no drift over thousands of periods. */
+static void test_mode2_no_drift(void **state)
+{
+	const u32 latch = (I8254_HZ + 125) / 250;
+	u64 deadline;
+	unsigned i;
+
+	at(5);
+	program(CH0, 2, latch);
+	for (i = 1; i <= 5000; i++) {
+		deadline = i8254_next_deadline(&pit);
+		assert_true(deadline == tick_ns(6 + (u64)i * latch));
+		fake_time_ns = deadline + (i % 7) * 1000;	/* the host timer is a bit late */
+		advance();
+		assert_int_equal(pulses, i);
+	}
+}
+
+/* Count 0 is 65536. */
+static void test_count_zero(void **state)
+{
+	at(10);
+	program(CH0, 2, 0);
+	assert_true(i8254_next_deadline(&pit) == tick_ns(11 + 65536));
+	at(11);
+	assert_int_equal(count16(CH0), 0);
+	at(12);
+	assert_int_equal(count16(CH0), 0xffff);
+}
+
+static void test_mode3_even(void **state)
+{
+	static const u16 count[10] = { 10, 8, 6, 4, 2, 10, 8, 6, 4, 2 };
+	unsigned k;
+
+	at(10);
+	program(CH0, 3, 10);			/* loaded at 11 */
+	for (k = 0; k < 20; k++) {
+		at(11 + k);
+		assert_int_equal(count16(CH0), count[k % 10]);
+		assert_int_equal(!!(status(CH0) & 0x80), k % 10 < 5);
+	}
+	/* Register reads deliver due edges too: the one at 21 is out. */
+	assert_int_equal(pulses, 1);
+	assert_true(i8254_next_deadline(&pit) == tick_ns(31));
+}
+
+/* Odd N: high for (N+1)/2 clocks counting N-1..0, low for (N-1)/2. */
+static void test_mode3_odd(void **state)
+{
+	static const u16 count[5] = { 4, 2, 0, 4, 2 };
+	unsigned k;
+
+	at(10);
+	wr(CTRL, 0x36 | 0x08);			/* mode 7 aliases mode 3 */
+	wr(CH0, 5);
+	wr(CH0, 0);
+	for (k = 0; k < 15; k++) {
+		at(11 + k);
+		assert_int_equal(count16(CH0), count[k % 5]);
+		assert_int_equal(!!(status(CH0) & 0x80), k % 5 < 3);
+		assert_int_equal(status(CH0) & 0x0e, 0x0e);	/* mode bits as written */
+		advance();
+		assert_int_equal(pulses, k / 5);
+	}
+}
+
+/* Mode 2: a count written while counting waits for the end of the cycle. */
+static void test_mode2_new_count(void **state)
+{
+	at(1000);
+	program(CH0, 2, 100);			/* edges at 1101, 1201, ... */
+	at(1050);
+	wr(CH0, 50);
+	wr(CH0, 0);
+	assert_true(i8254_next_deadline(&pit) == tick_ns(1101));
+	assert_int_equal(status(CH0) & 0x40, 0x40);	/* null count until loaded */
+	at(1100);
+	assert_int_equal(count16(CH0), 1);
+	at(1101);
+	assert_int_equal(count16(CH0), 50);
+	assert_int_equal(status(CH0) & 0xc0, 0x80);
+	advance();
+	assert_int_equal(pulses, 1);
+	assert_true(i8254_next_deadline(&pit) == tick_ns(1151));
+	at(1150);
+	assert_int_equal(count16(CH0), 1);
+	at(1151);
+	assert_int_equal(count16(CH0), 50);
+	advance();
+	assert_int_equal(pulses, 2);
+}
+
+/* Mode 3: a new count takes over at the end of the current half-cycle. */
+static void test_mode3_new_count(void **state)
+{
+	at(1000);
+	program(CH0, 3, 10);			/* loaded at 1001, high until 1006 */
+	at(1003);
+	wr(CH0, 20);
+	wr(CH0, 0);
+	at(1005);
+	assert_int_equal(count16(CH0), 2);	/* old cycle */
+	assert_true(i8254_next_deadline(&pit) == tick_ns(1016));
+	at(1006);				/* low half of the new count */
+	assert_int_equal(count16(CH0), 20);
+	assert_int_equal(status(CH0) & 0x80, 0);
+	at(1015);
+	assert_int_equal(count16(CH0), 2);
+	advance();
+	assert_int_equal(pulses, 0);		/* the old edge at 1011 never comes */
+	at(1016);
+	assert_int_equal(status(CH0) & 0x80, 0x80);
+	advance();
+	assert_int_equal(pulses, 1);
+	assert_true(i8254_next_deadline(&pit) == tick_ns(1036));
+}
+
+/* Mode 4 as Linux's oneshot clockevent: OUT strobes low at count 0. */
+static void test_mode4_oneshot(void **state)
+{
+	at(2000);
+	wr(CTRL, 0x38);
+	assert_int_equal(status(CH0) & 0x80, 0x80);
+	wr(CH0, 500 & 0xff);
+	wr(CH0, 500 >> 8);			/* loaded at 2001 */
+	assert_true(i8254_next_deadline(&pit) == tick_ns(2502));
+	at(2200);				/* a new event before expiry restarts */
+	wr(CH0, 100);
+	wr(CH0, 0);				/* loaded at 2201 */
+	assert_true(i8254_next_deadline(&pit) == tick_ns(2302));
+	at(2301);
+	assert_int_equal(count16(CH0), 0);
+	assert_int_equal(status(CH0) & 0x80, 0);
+	advance();
+	assert_int_equal(pulses, 0);
+	at(2302);
+	assert_int_equal(status(CH0) & 0x80, 0x80);
+	assert_int_equal(count16(CH0), 0xffff);
+	advance();
+	assert_int_equal(pulses, 1);
+	assert_int_equal(i8254_next_deadline(&pit), UINT64_MAX);
+	at(2302 + 70000);			/* no strobe after the count wraps */
+	advance();
+	assert_int_equal(pulses, 1);
+}
+
+/* clockevent_i8253_disable(): mode word, count 0, mode word again. */
+static void test_linux_shutdown(void **state)
+{
+	at(10);
+	program(CH0, 2, 1000);
+	at(500);
+	wr(CTRL, 0x30);
+	wr(CH0, 0);
+	wr(CH0, 0);
+	wr(CTRL, 0x30);
+	assert_int_equal(i8254_next_deadline(&pit), UINT64_MAX);
+	at(500 + 200000);
+	advance();
+	assert_int_equal(pulses, 0);
+}
+
+/* Channels 1 and 2 never touch IRQ 0. */
+static void test_only_channel0_interrupts(void **state)
+{
+	i8254_port61_write(&pit, 0x01);
+	at(10);
+	program(CH1, 2, 10);
+	program(CH2, 3, 10);
+	assert_int_equal(i8254_next_deadline(&pit), UINT64_MAX);
+	at(1000);
+	advance();
+	assert_int_equal(pulses, 0);
+}
+
+static void test_port61_bits(void **state)
+{
+	u8 a, b;
+
+	i8254_port61_write(&pit, 0xff);
+	a = i8254_port61_read(&pit);
+	b = i8254_port61_read(&pit);
+	assert_int_equal(a & 0xcf, 0x0f);	/* bits 6, 7 read 0 */
+	assert_int_equal((a ^ b) & 0x10, 0x10);	/* refresh toggles */
+	assert_int_equal(a & 0x20, 0);		/* channel 2 idle, OUT low */
+	i8254_port61_write(&pit, 0x00);
+	assert_int_equal(i8254_port61_read(&pit) & 0x0f, 0);
+}
+
+/* pit_calibrate_tsc(): gate high, mode 0 count of 50 ms, poll bit 5. */
+static void test_linux_pit_calibrate(void **state)
+{
+	const u32 latch = I8254_HZ / 20;
+	u64 start, rose = 0;
+
+	at(12345);
+	i8254_port61_write(&pit, (i8254_port61_read(&pit) & ~0x02) | 0x01);
+	wr(CTRL, 0xb0);
+	wr(CH2, latch & 0xff);
+	wr(CH2, latch >> 8);
+	start = fake_time_ns;
+	while (fake_time_ns < start + 60000000) {
+		if (out2()) {
+			rose = fake_time_ns;
+			break;
+		}
+		fake_time_ns += 1000;
+	}
+	assert_true(rose >= tick_ns(12345 + 1 + latch));
+	assert_true(rose < tick_ns(12345 + 1 + latch) + 1000);
+	assert_true(out2());			/* stays high */
+	fake_time_ns += 100000000;
+	assert_true(out2());
+}
+
+/* quick_pit_calibrate(): count 0xffff, watch the MSB step down. */
+static void test_linux_quick_pit_calibrate(void **state)
+{
+	unsigned i;
+
+	at(777);
+	i8254_port61_write(&pit, 0x01);
+	wr(CTRL, 0xb0);
+	wr(CH2, 0xff);
+	wr(CH2, 0xff);				/* loaded at 778 */
+	for (i = 0; i < 200; i++) {
+		at(778 + 256 * i + 3);
+		rd(CH2);			/* pit_verify_msb: LSB, then MSB */
+		assert_int_equal(rd(CH2), 0xff - i);
+		at(778 + 256 * i + 255);
+		rd(CH2);
+		assert_int_equal(rd(CH2), 0xff - i);
+	}
+}
+
+/* Mode 0 on channel 2: a low gate freezes the count, a high gate resumes. */
+static void test_gate_mode0(void **state)
+{
+	i8254_port61_write(&pit, 0x01);
+	at(10);
+	program(CH2, 0, 1000);			/* loaded at 11 */
+	at(500);
+	i8254_port61_write(&pit, 0x00);
+	assert_int_equal(count16(CH2), 511);
+	at(800);
+	assert_int_equal(count16(CH2), 511);
+	assert_false(out2());
+	i8254_port61_write(&pit, 0x01);
+	at(801);
+	assert_int_equal(count16(CH2), 510);
+	at(1310);
+	assert_false(out2());
+	at(1311);
+	assert_true(out2());
+	/* After terminal count a gate cycle keeps OUT high. */
+	i8254_port61_write(&pit, 0x00);
+	at(1400);
+	i8254_port61_write(&pit, 0x01);
+	at(1500);
+	assert_true(out2());
+}
+
+/* A count written while the gate is low waits for the gate. */
+static void test_gate_low_at_load(void **state)
+{
+	at(10);
+	program(CH2, 0, 100);
+	at(1000);
+	assert_int_equal(count16(CH2), 100);
+	assert_false(out2());
+	i8254_port61_write(&pit, 0x01);		/* counts from 1001 */
+	at(1099);
+	assert_false(out2());
+	at(1100);
+	assert_true(out2());
+}
+
+/* Modes 2/3: a low gate forces OUT high and stops; a rising gate reloads. */
+static void test_gate_mode2(void **state)
+{
+	i8254_port61_write(&pit, 0x01);
+	at(10);
+	program(CH2, 2, 100);			/* loaded at 11 */
+	at(110);
+	assert_false(out2());			/* count 1 */
+	i8254_port61_write(&pit, 0x00);
+	assert_true(out2());
+	at(150);
+	assert_int_equal(count16(CH2), 1);
+	i8254_port61_write(&pit, 0x01);		/* reload at 151 */
+	at(151);
+	assert_int_equal(count16(CH2), 100);
+	at(250);
+	assert_false(out2());
+	at(251);
+	assert_true(out2());
+}
+
+/* Mode 1: the rising gate triggers a one-shot low pulse of N clocks. */
+static void test_gate_mode1(void **state)
+{
+	at(10);
+	program(CH2, 1, 50);
+	at(100);
+	assert_true(out2());			/* waiting for a trigger */
+	i8254_port61_write(&pit, 0x01);		/* loaded at 101 */
+	at(101);
+	assert_false(out2());
+	assert_int_equal(count16(CH2), 50);
+	at(130);
+	i8254_port61_write(&pit, 0x00);		/* gate low: no effect in mode 1 */
+	assert_int_equal(count16(CH2), 50 - 29);
+	i8254_port61_write(&pit, 0x01);		/* retrigger: loaded at 131 */
+	at(180);
+	assert_false(out2());
+	at(181);
+	assert_true(out2());
+}
+
+/* Mode 5: a triggered strobe; mode 4 stops while the gate is low. */
+static void test_gate_mode5_and_4(void **state)
+{
+	at(10);
+	program(CH2, 5, 50);
+	i8254_port61_write(&pit, 0x01);		/* trigger at 10, loaded at 11 */
+	at(60);
+	assert_true(out2());
+	at(61);
+	assert_false(out2());
+	at(62);
+	assert_true(out2());
+	program(CH2, 4, 50);			/* loaded at 63 */
+	at(80);
+	i8254_port61_write(&pit, 0x00);
+	at(500);
+	assert_int_equal(count16(CH2), 50 - 17);
+	i8254_port61_write(&pit, 0x01);
+	at(533);
+	assert_false(out2());
+	at(534);
+	assert_true(out2());
+}
+
+/* An illegal count of 1 in modes 2 and 3 must not make a deadline storm. */
+static void test_count_one(void **state)
+{
+	at(10);
+	program(CH0, 2, 1);
+	assert_int_equal(i8254_next_deadline(&pit), UINT64_MAX);
+	program(CH0, 3, 1);
+	assert_int_equal(i8254_next_deadline(&pit), UINT64_MAX);
+	at(1000);
+	advance();
+	assert_int_equal(pulses, 0);
+	program(CH0, 2, 2);			/* the smallest legal count works */
+	at(1003);
+	advance();
+	assert_int_equal(pulses, 1);
+}
+
+static void test_snapshot_restore(void **state)
+{
+	struct i8254_state saved;
+	u16 a, b;
+
+	at(10);
+	i8254_port61_write(&pit, 0x01);
+	program(CH0, 3, 1234);
+	program(CH2, 0, 999);
+	at(700);
+	saved = pit.state;
+	a = count16(CH0);
+	rd(CH2);
+	pit.state = saved;
+	b = count16(CH0);
+	assert_int_equal(a, b);
+	assert_int_equal(rd(CH2), (u8)(999 - 689));
+}
+
+static void test_io_ops(void **state)
+{
+	at(10);
+	i8254_io_ops.write(&pit, 3, 1, 0x34);
+	i8254_io_ops.write(&pit, 0, 1, 0x10);
+	i8254_io_ops.write(&pit, 0, 1, 0x00);
+	i8254_io_ops.write(&pit, 9, 1, 0x55);		/* out of range: ignored */
+	at(11);
+	assert_int_equal(i8254_io_ops.read(&pit, 0, 1), 0x10);
+	assert_int_equal(i8254_io_ops.read(&pit, 0, 1), 0x00);
+	assert_int_equal(i8254_io_ops.read(&pit, 4, 1), 0xff);
+	i8254_port61_ops.write(&pit, 0, 1, 0x03);
+	assert_int_equal(i8254_port61_ops.read(&pit, 0, 1) & 0x0f, 0x03);
+	assert_int_equal(i8254_port61_ops.read(&pit, 1, 1), 0xff);
+}
+
+/*
+ * Hostile guest: random writes and reads at random times. After every
+ * advance(now) the deadline is in the future (no host timer storm) and
+ * IRQ 0 is never left high.
+ */
+static void test_random_programming(void **state)
+{
+	u64 seed = 0x8254;
+	unsigned i;
+
+	for (i = 0; i < 20000; i++) {
+		u64 deadline;
+		u32 r;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		r = (u32)(seed >> 32);
+		fake_time_ns += r % 4 == 0 ? (r >> 8) % 100000000 : (r >> 8) % 3000;
+		switch ((r >> 2) % 6) {
+		case 0: wr(CTRL, (u8)(r >> 12)); break;
+		case 1: wr((r >> 12) % 3, (u8)(r >> 16)); break;
+		case 2: rd((r >> 12) % 4); break;
+		case 3: i8254_port61_write(&pit, (u8)(r >> 12)); break;
+		case 4: i8254_port61_read(&pit); break;
+		default: break;
+		}
+		advance();
+		deadline = i8254_next_deadline(&pit);
+		assert_true(deadline > fake_time_ns);
+		assert_false(line);
+	}
+}
+
+#define PIT_TEST(f) cmocka_unit_test_setup(f, setup)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		PIT_TEST(test_reset),
+		PIT_TEST(test_mode0_count_and_irq),
+		PIT_TEST(test_mode0_rewrite),
+		PIT_TEST(test_rw_modes),
+		PIT_TEST(test_control_word_holds),
+		PIT_TEST(test_counter_latch),
+		PIT_TEST(test_read_back),
+		PIT_TEST(test_mode2_periodic),
+		PIT_TEST(test_mode2_no_drift),
+		PIT_TEST(test_count_zero),
+		PIT_TEST(test_mode3_even),
+		PIT_TEST(test_mode3_odd),
+		PIT_TEST(test_mode2_new_count),
+		PIT_TEST(test_mode3_new_count),
+		PIT_TEST(test_mode4_oneshot),
+		PIT_TEST(test_linux_shutdown),
+		PIT_TEST(test_only_channel0_interrupts),
+		PIT_TEST(test_port61_bits),
+		PIT_TEST(test_linux_pit_calibrate),
+		PIT_TEST(test_linux_quick_pit_calibrate),
+		PIT_TEST(test_gate_mode0),
+		PIT_TEST(test_gate_low_at_load),
+		PIT_TEST(test_gate_mode2),
+		PIT_TEST(test_gate_mode1),
+		PIT_TEST(test_gate_mode5_and_4),
+		PIT_TEST(test_count_one),
+		PIT_TEST(test_snapshot_restore),
+		PIT_TEST(test_io_ops),
+		PIT_TEST(test_random_programming),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,740 @@
+/*
+ * A VM's ACPI tables, after ACPI 6.5: RSDP (5.2.5), RSDT (5.2.7), XSDT
+ * (5.2.8), FADT revision 6.5 (5.2.9), FACS (5.2.10), DSDT (5.2.11.1) and
+ * MADT (5.2.12). The DSDT's AML (chapter 20) is built by small encoders
+ * for the terms it needs; its resource template follows 6.4.
+ *
+ * Layout in the buffer: the RSDP first (the guest scans for it), then
+ * the FACS (64-byte aligned, 5.2.10), then every table before the tables
+ * that point to it, each 16-byte aligned: DSDT, FADT, MADT, RSDT, XSDT.
+ * So an address is known when it is written and each table is summed once.
+ */
+#include "vmm/acpi_build.h"
+#include "lib/string.h"
+
+/* The buffer being written: pos counts on past len when full, so the size
+ * the tables need is known even when they do not fit. */
+struct acpi_out {
+	u8 *buf;
+	size_t len;
+	size_t pos;
+	u64 gpa;	/* guest-physical address of buf[0] */
+	bool full;	/* something did not fit: no more writes */
+};
+
+/* Room for n more bytes at pos, zeroed, or NULL (and the buffer full). */
+static u8 *out_reserve(struct acpi_out *o, size_t n)
+{
+	u8 *p;
+
+	if (!o->full && n > o->len - o->pos)
+		o->full = true;
+	o->pos += n;
+	if (o->full)
+		return NULL;
+	p = o->buf + o->pos - n;
+	memset(p, 0, n);
+	return p;
+}
+
+static void out_bytes(struct acpi_out *o, const void *src, size_t n)
+{
+	u8 *p = out_reserve(o, n);
+
+	if (p)
+		memcpy(p, src, n);
+}
+
+/* Little-endian integers, as every ACPI field is (5.2). */
+static void out_le(struct acpi_out *o, u64 val, unsigned size)
+{
+	u8 *p = out_reserve(o, size);
+
+	for (unsigned i = 0; p && i < size; i++)
+		p[i] = val >> (8 * i);
+}
+
+static void out_u8(struct acpi_out *o, u8 v) { out_le(o, v, 1); }
+static void out_u16(struct acpi_out *o, u16 v) { out_le(o, v, 2); }
+static void out_u32(struct acpi_out *o, u32 v) { out_le(o, v, 4); }
+
+/* Pad with zeros until the guest-physical address is a multiple of align. */
+static void out_align(struct acpi_out *o, u64 align)
+{
+	u64 here = o->gpa + o->pos;
+
+	out_reserve(o, ALIGN_UP(here, align) - here);
+}
+
+/* Insert n bytes at offset at, moving what follows up. */
+static void out_insert(struct acpi_out *o, size_t at, const u8 *src, size_t n)
+{
+	if (!o->full && n > o->len - o->pos)
+		o->full = true;
+	if (!o->full) {
+		memmove(o->buf + at + n, o->buf + at, o->pos - at);
+		memcpy(o->buf + at, src, n);
+	}
+	o->pos += n;
+}
+
+static u8 acpi_checksum(const u8 *p, size_t n)
+{
+	u8 sum = 0;
+
+	while (n--)
+		sum += *p++;
+	return (u8)-sum;
+}
+
+/* --- AML encoders (ACPI 6.5 chapter 20) -------------------------------- */
+
+#define AML_ZERO_OP		0x00
+#define AML_ONE_OP		0x01
+#define AML_NAME_OP		0x08
+#define AML_BYTE_PREFIX		0x0a
+#define AML_WORD_PREFIX		0x0b
+#define AML_DWORD_PREFIX	0x0c
+#define AML_QWORD_PREFIX	0x0e
+#define AML_SCOPE_OP		0x10
+#define AML_BUFFER_OP		0x11
+#define AML_PACKAGE_OP		0x12
+#define AML_DUAL_NAME_PREFIX	0x2e
+#define AML_MULTI_NAME_PREFIX	0x2f
+#define AML_EXT_OP_PREFIX	0x5b
+#define AML_DEVICE_OP		0x82	/* after AML_EXT_OP_PREFIX */
+#define AML_ROOT_CHAR		'\\'
+#define AML_PARENT_CHAR		'^'
+
+/*
+ * PkgLength (20.2.4) for a package whose body (what follows the PkgLength)
+ * is body bytes. The lead byte's bits 7:6 count the bytes that follow;
+ * with none, bits 5:0 are the length, else bits 3:0 are its low nibble
+ * and each following byte 8 more bits. The length counts its own bytes.
+ */
+unsigned acpi_build_pkglen(size_t body, u8 enc[4])
+{
+	unsigned n;
+	size_t total;
+
+	if (body > 0xfffffff - 4)	/* 28 bits at most, with 4 bytes of encoding */
+		return 0;
+	n = body + 1 <= 0x3f ? 1 : body + 2 <= 0xfff ? 2 : body + 3 <= 0xfffff ? 3 : 4;
+	total = body + n;
+	if (n == 1) {
+		enc[0] = total;
+		return 1;
+	}
+	enc[0] = (n - 1) << 6 | (total & 0xf);
+	for (unsigned i = 1; i < n; i++)
+		enc[i] = total >> (4 + 8 * (i - 1));
+	return n;
+}
+
+/* Close a package opened at start: insert the PkgLength of the bytes since. */
+static void aml_pkg_close(struct acpi_out *o, size_t start)
+{
+	u8 enc[4];
+	unsigned n = acpi_build_pkglen(o->pos - start, enc);
+
+	if (!n) {
+		o->full = true;		/* unencodable; far beyond any buffer */
+		return;
+	}
+	out_insert(o, start, enc, n);
+}
+
+/* An integer in the shortest encoding (20.2.3, ComputationalData). */
+static void aml_integer(struct acpi_out *o, u64 v)
+{
+	if (v <= 1) {
+		out_u8(o, v ? AML_ONE_OP : AML_ZERO_OP);
+	} else if (v <= 0xff) {
+		out_u8(o, AML_BYTE_PREFIX);
+		out_u8(o, v);
+	} else if (v <= 0xffff) {
+		out_u8(o, AML_WORD_PREFIX);
+		out_u16(o, v);
+	} else if (v <= 0xffffffff) {
+		out_u8(o, AML_DWORD_PREFIX);
+		out_u32(o, v);
+	} else {
+		out_u8(o, AML_QWORD_PREFIX);
+		out_le(o, v, 8);
+	}
+}
+
+/* One NameSeg (20.2.2): up to 4 characters, padded with '_'; returns its length in path. */
+static size_t aml_nameseg(struct acpi_out *o, const char *seg)
+{
+	size_t n = 0;
+
+	while (n < 4 && seg[n] && seg[n] != '.')
+		n++;
+	for (size_t i = 0; i < 4; i++)
+		out_u8(o, i < n ? seg[i] : '_');
+	return n;
+}
+
+/*
+ * A NameString (20.2.2) from ASL-style text: "\\_SB.PCI0", "^FOO", "_HID".
+ * Two segments take a DualNamePrefix, more a MultiNamePrefix and a count.
+ */
+static void aml_name(struct acpi_out *o, const char *path)
+{
+	unsigned nsegs = 1;
+
+	while (*path == AML_ROOT_CHAR || *path == AML_PARENT_CHAR)
+		out_u8(o, *path++);
+	for (const char *p = path; *p; p++)
+		nsegs += *p == '.';
+	if (nsegs == 2)
+		out_u8(o, AML_DUAL_NAME_PREFIX);
+	if (nsegs > 2) {
+		out_u8(o, AML_MULTI_NAME_PREFIX);
+		out_u8(o, nsegs);
+	}
+	for (unsigned i = 0; i < nsegs; i++) {
+		path += aml_nameseg(o, path);
+		if (*path == '.')
+			path++;
+	}
+}
+
+/* Name(path, ...): the object to bind follows. */
+static void aml_name_decl(struct acpi_out *o, const char *path)
+{
+	out_u8(o, AML_NAME_OP);
+	aml_name(o, path);
+}
+
+/*
+ * EISAID("PNP0A03") (ASL, chapter 19): three letters of 5 bits each (A = 1) and
+ * four hex digits, stored big-endian in a DWord. id must be 7 characters.
+ */
+static void aml_eisaid(struct acpi_out *o, const char *id)
+{
+	u32 v = (u32)(id[0] & 0x1f) << 26 | (u32)(id[1] & 0x1f) << 21 | (u32)(id[2] & 0x1f) << 16;
+
+	for (unsigned i = 3; i < 7; i++) {
+		char c = id[i];
+
+		v |= (u32)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10) << (4 * (6 - i));
+	}
+	out_u8(o, AML_DWORD_PREFIX);
+	out_u32(o, __builtin_bswap32(v));
+}
+
+/* Scope(path) { ... } and Device(path) { ... }: open returns what close takes. */
+static size_t aml_scope_open(struct acpi_out *o, const char *path)
+{
+	size_t start;
+
+	out_u8(o, AML_SCOPE_OP);
+	start = o->pos;
+	aml_name(o, path);
+	return start;
+}
+
+static size_t aml_device_open(struct acpi_out *o, const char *path)
+{
+	size_t start;
+
+	out_u8(o, AML_EXT_OP_PREFIX);
+	out_u8(o, AML_DEVICE_OP);
+	start = o->pos;
+	aml_name(o, path);
+	return start;
+}
+
+/* Package(){ elements }: NumElements is a byte (20.2.5.4). */
+static size_t aml_package_open(struct acpi_out *o, u8 nelems)
+{
+	size_t start;
+
+	out_u8(o, AML_PACKAGE_OP);
+	start = o->pos;
+	out_u8(o, nelems);
+	return start;
+}
+
+static size_t aml_buffer_open(struct acpi_out *o)
+{
+	out_u8(o, AML_BUFFER_OP);
+	return o->pos;
+}
+
+/* A Buffer's BufferSize integer comes before its bytes: insert it, then the PkgLength. */
+static void aml_buffer_close(struct acpi_out *o, size_t start)
+{
+	u8 enc[9];
+	struct acpi_out t = { .buf = enc, .len = sizeof(enc) };
+
+	aml_integer(&t, o->pos - start);
+	out_insert(o, start, enc, t.pos);
+	aml_pkg_close(o, start);
+}
+
+/* --- Resource descriptors for _CRS (6.4) ---------------------------------- */
+
+#define RES_IO			0x47	/* small item 8, length 7 (6.4.2.5) */
+#define RES_IO_DECODE16		BIT(0)
+#define RES_DWORD_ADDR		0x87	/* large item 7 (6.4.3.5.2) */
+#define RES_WORD_ADDR		0x88	/* large item 8 (6.4.3.5.3) */
+#define RES_END_TAG		0x79	/* small item 0xf, length 1 (6.4.2.9) */
+
+#define RES_TYPE_MEM		0
+#define RES_TYPE_IO		1
+#define RES_TYPE_BUS		2
+/* General flags: a producer (bit 0 clear), positive decode, fixed min and max. */
+#define RES_FLAGS_FIXED_WINDOW	(BIT(3) | BIT(2))
+#define RES_IO_ENTIRE_RANGE	3	/* _RNG: ISA and non-ISA ranges */
+#define RES_MEM_RW		BIT(0)
+#define RES_MEM_CACHEABLE	(1u << 1)	/* _MEM, bits 2:1 */
+
+static void res_io(struct acpi_out *o, u16 base, u8 len)
+{
+	out_u8(o, RES_IO);
+	out_u8(o, RES_IO_DECODE16);
+	out_u16(o, base);	/* minimum and maximum base */
+	out_u16(o, base);
+	out_u8(o, 1);		/* alignment */
+	out_u8(o, len);
+}
+
+/* A Word Address Space descriptor for the window min..max. */
+static void res_word_window(struct acpi_out *o, u8 type, u8 type_flags, u16 min, u16 max)
+{
+	out_u8(o, RES_WORD_ADDR);
+	out_u16(o, 13);		/* length of what follows */
+	out_u8(o, type);
+	out_u8(o, RES_FLAGS_FIXED_WINDOW);
+	out_u8(o, type_flags);
+	out_u16(o, 0);		/* granularity */
+	out_u16(o, min);
+	out_u16(o, max);
+	out_u16(o, 0);		/* translation offset */
+	out_u16(o, max - min + 1);
+}
+
+static void res_dword_mem_window(struct acpi_out *o, u8 type_flags, u32 min, u32 max)
+{
+	out_u8(o, RES_DWORD_ADDR);
+	out_u16(o, 23);
+	out_u8(o, RES_TYPE_MEM);
+	out_u8(o, RES_FLAGS_FIXED_WINDOW);
+	out_u8(o, type_flags);
+	out_u32(o, 0);
+	out_u32(o, min);
+	out_u32(o, max);
+	out_u32(o, 0);
+	out_u32(o, max - min + 1);
+}
+
+/*
+ * What the PCI root bridge decodes: bus 0-0xff, all ports but its own
+ * configuration ports (claimed as an I/O descriptor), the legacy VGA
+ * window and the 32-bit MMIO window below the IO-APIC.
+ */
+static void dsdt_pci0_crs(struct acpi_out *o, const struct acpi_build_cfg *cfg)
+{
+	size_t buf;
+
+	aml_name_decl(o, "_CRS");
+	buf = aml_buffer_open(o);
+	res_word_window(o, RES_TYPE_BUS, 0, 0x00, 0xff);
+	res_io(o, 0xcf8, 8);
+	res_word_window(o, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0000, 0x0cf7);
+	res_word_window(o, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0d00, 0xffff);
+	res_dword_mem_window(o, RES_MEM_RW | RES_MEM_CACHEABLE, 0xa0000, 0xbffff);
+	res_dword_mem_window(o, RES_MEM_RW, cfg->pci_mmio_base, ACPI_BUILD_PCI_MMIO_END);
+	out_u8(o, RES_END_TAG);
+	out_u8(o, 0);		/* checksum 0: "treat as correct" */
+	aml_buffer_close(o, buf);
+}
+
+/* The DSDT's definition block: \_S5 (7.4.2) and the PCI root bridge \_SB.PCI0. */
+static void dsdt_body(struct acpi_out *o, const struct acpi_build_cfg *cfg)
+{
+	size_t pkg, sb, pci0;
+
+	aml_name_decl(o, "\\_S5");
+	pkg = aml_package_open(o, 4);
+	aml_integer(o, cfg->s5_slp_typ);	/* SLP_TYPa */
+	aml_integer(o, cfg->s5_slp_typ);	/* SLP_TYPb: no PM1b block, same value */
+	aml_integer(o, 0);			/* reserved */
+	aml_integer(o, 0);
+	aml_pkg_close(o, pkg);
+
+	sb = aml_scope_open(o, "\\_SB");
+	pci0 = aml_device_open(o, "PCI0");
+	aml_name_decl(o, "_HID");
+	aml_eisaid(o, "PNP0A03");		/* PCI bus */
+	aml_name_decl(o, "_UID");
+	aml_integer(o, 0);
+	aml_name_decl(o, "_BBN");
+	aml_integer(o, 0);
+	aml_name_decl(o, "_SEG");
+	aml_integer(o, 0);
+	dsdt_pci0_crs(o, cfg);
+	aml_pkg_close(o, pci0);
+	aml_pkg_close(o, sb);
+}
+
+/* --- Tables (ACPI 6.5 chapter 5) ------------------------------------------ */
+
+#define ACPI_OEM_ID		"KEEL  "
+#define ACPI_OEM_TABLE_ID	"KEELVM  "
+#define ACPI_CREATOR_ID		"KEEL"
+#define ACPI_OEM_REVISION	1
+#define ACPI_CREATOR_REVISION	1
+#define ACPI_TABLE_ALIGN	16
+#define ACPI_FACS_ALIGN		64	/* 5.2.10 */
+
+/* Table revisions in ACPI 6.5. */
+#define RSDP_REVISION		2
+#define RSDT_REVISION		1
+#define XSDT_REVISION		1
+#define FADT_REVISION		6
+#define FADT_MINOR_VERSION	5
+#define FACS_VERSION		2
+#define DSDT_REVISION		2	/* 2 and up: AML integers are 64 bits */
+#define MADT_REVISION		6
+
+/* Root System Description Pointer (5.2.5.3). */
+struct acpi_rsdp {
+	char signature[8];
+	u8 checksum;		/* bytes 0-19 sum to 0 */
+	char oem_id[6];
+	u8 revision;
+	u32 rsdt_address;
+	u32 length;
+	u64 xsdt_address;
+	u8 ext_checksum;	/* all 36 bytes sum to 0 */
+	u8 reserved[3];
+} __packed;
+
+STATIC_ASSERT(sizeof(struct acpi_rsdp) == 36, "ACPI 6.5 5.2.5.3");
+#define RSDP_V1_LEN		20
+
+/* Generic Address Structure (5.2.3.2). */
+struct acpi_gas {
+	u8 space_id;
+	u8 bit_width;
+	u8 bit_offset;
+	u8 access_size;
+	u64 address;
+} __packed;
+
+#define GAS_SYSTEM_IO		1
+#define GAS_ACCESS_BYTE		1
+#define GAS_ACCESS_WORD		2
+#define GAS_ACCESS_DWORD	3
+
+/* The FADT after its 36-byte header (Table 5.9); offsets from the table start. */
+struct acpi_fadt_body {
+	u32 firmware_ctrl;		/* 36 */
+	u32 dsdt;			/* 40 */
+	u8 reserved0;
+	u8 preferred_pm_profile;	/* 45 */
+	u16 sci_int;			/* 46 */
+	u32 smi_cmd;			/* 48 */
+	u8 acpi_enable, acpi_disable, s4bios_req, pstate_cnt;
+	u32 pm1a_evt_blk, pm1b_evt_blk;	/* 56 */
+	u32 pm1a_cnt_blk, pm1b_cnt_blk;	/* 64 */
+	u32 pm2_cnt_blk, pm_tmr_blk;	/* 72 */
+	u32 gpe0_blk, gpe1_blk;
+	u8 pm1_evt_len, pm1_cnt_len, pm2_cnt_len, pm_tmr_len;	/* 88 */
+	u8 gpe0_blk_len, gpe1_blk_len, gpe1_base, cst_cnt;
+	u16 p_lvl2_lat, p_lvl3_lat;	/* 96 */
+	u16 flush_size, flush_stride;
+	u8 duty_offset, duty_width, day_alrm, mon_alrm, century;
+	u16 iapc_boot_arch;		/* 109 */
+	u8 reserved1;
+	u32 flags;			/* 112 */
+	struct acpi_gas reset_reg;	/* 116 */
+	u8 reset_value;			/* 128 */
+	u16 arm_boot_arch;
+	u8 minor_version;		/* 131 */
+	u64 x_firmware_ctrl;		/* 132 */
+	u64 x_dsdt;			/* 140 */
+	struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk;	/* 148 */
+	struct acpi_gas x_pm1a_cnt_blk, x_pm1b_cnt_blk;	/* 172 */
+	struct acpi_gas x_pm2_cnt_blk, x_pm_tmr_blk;	/* 196 */
+	struct acpi_gas x_gpe0_blk, x_gpe1_blk;
+	struct acpi_gas sleep_control_reg, sleep_status_reg;
+	u64 hypervisor_vendor_id;	/* 268 */
+} __packed;
+
+#define FADT_OFF(field)	(36 + offsetof(struct acpi_fadt_body, field))
+STATIC_ASSERT(FADT_OFF(sci_int) == 46, "ACPI 6.5 Table 5.9");
+STATIC_ASSERT(FADT_OFF(iapc_boot_arch) == 109, "ACPI 6.5 Table 5.9");
+STATIC_ASSERT(FADT_OFF(reset_reg) == 116, "ACPI 6.5 Table 5.9");
+STATIC_ASSERT(FADT_OFF(x_dsdt) == 140, "ACPI 6.5 Table 5.9");
+STATIC_ASSERT(FADT_OFF(x_pm_tmr_blk) == 208, "ACPI 6.5 Table 5.9");
+STATIC_ASSERT(36 + sizeof(struct acpi_fadt_body) == 276, "ACPI 6.5 Table 5.9");
+
+#define FADT_PM_PROFILE_UNSPECIFIED 0
+#define FADT_NO_C2		101	/* P_LVL2_LAT > 100: C2 not supported */
+#define FADT_NO_C3		1001	/* P_LVL3_LAT > 1000: C3 not supported */
+
+/* IA-PC boot architecture flags (Table 5.11): no 8042 (bit 1 clear), CMOS RTC present. */
+#define IAPC_LEGACY_DEVICES	BIT(0)
+#define IAPC_VGA_NOT_PRESENT	BIT(2)
+
+/* Fixed feature flags (Table 5.10). */
+#define FADT_WBINVD		BIT(0)
+#define FADT_PROC_C1		BIT(2)
+#define FADT_SLP_BUTTON		BIT(5)	/* no sleep button */
+#define FADT_FIX_RTC		BIT(6)	/* no RTC_STS in PM1_STS */
+#define FADT_TMR_VAL_EXT	BIT(8)	/* 32-bit PM timer */
+#define FADT_RESET_REG_SUP	BIT(10)
+
+/* Firmware ACPI Control Structure (5.2.10). */
+struct acpi_facs {
+	char signature[4];
+	u32 length;
+	u32 hardware_signature;
+	u32 firmware_waking_vector;
+	u32 global_lock;
+	u32 flags;
+	u64 x_firmware_waking_vector;
+	u8 version;
+	u8 reserved0[3];
+	u32 ospm_flags;
+	u8 reserved1[24];
+} __packed;
+
+STATIC_ASSERT(sizeof(struct acpi_facs) == 64, "ACPI 6.5 5.2.10");
+
+/* MADT (5.2.12): flags, structure types and MPS INTI flags (5.2.12.5). */
+#define MADT_PCAT_COMPAT	BIT(0)	/* dual 8259s present */
+#define MADT_LAPIC		0
+#define MADT_IOAPIC		1
+#define MADT_INT_OVERRIDE	2
+#define MADT_LAPIC_NMI		4
+#define MADT_LAPIC_ENABLED	BIT(0)
+#define MADT_ALL_PROCESSORS	0xff
+#define MPS_ACTIVE_HIGH		1	/* polarity, bits 1:0 */
+#define MPS_EDGE		(1 << 2)	/* trigger mode, bits 3:2 */
+#define MPS_LEVEL		(3 << 2)
+#define ISA_IRQ_PIT		0
+#define GSI_PIT			2
+#define LAPIC_LINT1		1
+
+/* System Description Table Header (5.2.6); table_end() fills length and checksum. */
+static size_t table_begin(struct acpi_out *o, const char sig[4], u8 revision)
+{
+	size_t start;
+
+	out_align(o, ACPI_TABLE_ALIGN);
+	start = o->pos;
+	out_bytes(o, sig, 4);
+	out_u32(o, 0);
+	out_u8(o, revision);
+	out_u8(o, 0);
+	out_bytes(o, ACPI_OEM_ID, 6);
+	out_bytes(o, ACPI_OEM_TABLE_ID, 8);
+	out_u32(o, ACPI_OEM_REVISION);
+	out_bytes(o, ACPI_CREATOR_ID, 4);
+	out_u32(o, ACPI_CREATOR_REVISION);
+	return start;
+}
+
+/* Finish the table begun at start; returns its guest-physical address. */
+static u64 table_end(struct acpi_out *o, size_t start)
+{
+	size_t len = o->pos - start;
+
+	if (!o->full) {
+		u8 *t = o->buf + start;
+
+		for (unsigned i = 0; i < 4; i++)
+			t[4 + i] = (u32)len >> (8 * i);
+		t[9] = acpi_checksum(t, len);
+	}
+	return o->gpa + start;
+}
+
+static u64 build_facs(struct acpi_out *o)
+{
+	struct acpi_facs facs = {
+		.signature = "FACS",
+		.length = sizeof(facs),
+		.version = FACS_VERSION,
+	};
+	u64 at;
+
+	out_align(o, ACPI_FACS_ALIGN);
+	at = o->gpa + o->pos;
+	out_bytes(o, &facs, sizeof(facs));
+	return at;
+}
+
+static u64 build_dsdt(struct acpi_out *o, const struct acpi_build_cfg *cfg)
+{
+	size_t start = table_begin(o, "DSDT", DSDT_REVISION);
+
+	dsdt_body(o, cfg);
+	return table_end(o, start);
+}
+
+static struct acpi_gas gas_io(u16 port, u8 bytes, u8 access_size)
+{
+	return (struct acpi_gas){
+		.space_id = GAS_SYSTEM_IO,
+		.bit_width = 8 * bytes,
+		.access_size = access_size,
+		.address = port,
+	};
+}
+
+/*
+ * The FADT (5.2.9): the acpi_pm block, no SMI_CMD (zero: there is no
+ * legacy mode to leave, SCI_EN is always set), every address both in its
+ * 32-bit field and in the X_ field, which must agree.
+ */
+static u64 build_fadt(struct acpi_out *o, const struct acpi_build_cfg *cfg, u64 facs, u64 dsdt)
+{
+	u16 pm = cfg->pm_base;
+	struct acpi_fadt_body f = {
+		.firmware_ctrl = facs,
+		.dsdt = dsdt,
+		.preferred_pm_profile = FADT_PM_PROFILE_UNSPECIFIED,
+		.sci_int = ACPI_PM_SCI_IRQ,
+		.pm1a_evt_blk = pm + ACPI_PM_EVT,
+		.pm1a_cnt_blk = pm + ACPI_PM_CNT,
+		.pm_tmr_blk = pm + ACPI_PM_TMR,
+		.pm1_evt_len = ACPI_PM_EVT_LEN,
+		.pm1_cnt_len = ACPI_PM_CNT_LEN,
+		.pm_tmr_len = ACPI_PM_TMR_LEN,
+		.p_lvl2_lat = FADT_NO_C2,
+		.p_lvl3_lat = FADT_NO_C3,
+		.iapc_boot_arch = IAPC_LEGACY_DEVICES | IAPC_VGA_NOT_PRESENT,
+		.flags = FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON | FADT_FIX_RTC |
+			 FADT_TMR_VAL_EXT | FADT_RESET_REG_SUP,
+		.reset_reg = gas_io(pm + ACPI_PM_RESET, 1, GAS_ACCESS_BYTE),
+		.reset_value = ACPI_PM_RESET_VALUE,
+		.minor_version = FADT_MINOR_VERSION,
+		.x_firmware_ctrl = facs,
+		.x_dsdt = dsdt,
+		.x_pm1a_evt_blk = gas_io(pm + ACPI_PM_EVT, ACPI_PM_EVT_LEN, GAS_ACCESS_WORD),
+		.x_pm1a_cnt_blk = gas_io(pm + ACPI_PM_CNT, ACPI_PM_CNT_LEN, GAS_ACCESS_WORD),
+		.x_pm_tmr_blk = gas_io(pm + ACPI_PM_TMR, ACPI_PM_TMR_LEN, GAS_ACCESS_DWORD),
+	};
+	size_t start = table_begin(o, "FACP", FADT_REVISION);
+
+	out_bytes(o, &f, sizeof(f));
+	return table_end(o, start);
+}
+
+/* Interrupt Source Override (5.2.12.5): ISA IRQ irq is GSI gsi. */
+static void madt_override(struct acpi_out *o, u8 irq, u32 gsi, u16 inti_flags)
+{
+	out_u8(o, MADT_INT_OVERRIDE);
+	out_u8(o, 10);
+	out_u8(o, 0);		/* bus: ISA */
+	out_u8(o, irq);
+	out_u32(o, gsi);
+	out_u16(o, inti_flags);
+}
+
+/*
+ * The MADT: a Processor Local APIC structure per vCPU (5.2.12.2), the
+ * IO-APIC (5.2.12.3), the two ISA overrides the platform has, and NMI on
+ * LINT1 of every processor (5.2.12.7).
+ */
+static u64 build_madt(struct acpi_out *o, const struct acpi_build_cfg *cfg)
+{
+	size_t start = table_begin(o, "APIC", MADT_REVISION);
+
+	out_u32(o, cfg->lapic_base);
+	out_u32(o, MADT_PCAT_COMPAT);
+	for (unsigned i = 0; i < cfg->ncpus; i++) {
+		out_u8(o, MADT_LAPIC);
+		out_u8(o, 8);
+		out_u8(o, i);			/* ACPI processor UID */
+		out_u8(o, i);			/* APIC ID */
+		out_u32(o, MADT_LAPIC_ENABLED);
+	}
+	out_u8(o, MADT_IOAPIC);
+	out_u8(o, 12);
+	out_u8(o, cfg->ncpus);			/* IO-APIC ID, after the CPUs' */
+	out_u8(o, 0);
+	out_u32(o, cfg->ioapic_base);
+	out_u32(o, 0);				/* GSI base */
+	madt_override(o, ISA_IRQ_PIT, GSI_PIT, MPS_EDGE | MPS_ACTIVE_HIGH);
+	madt_override(o, ACPI_PM_SCI_IRQ, ACPI_PM_SCI_IRQ, MPS_LEVEL | MPS_ACTIVE_HIGH);
+	out_u8(o, MADT_LAPIC_NMI);
+	out_u8(o, 6);
+	out_u8(o, MADT_ALL_PROCESSORS);
+	out_u16(o, MPS_EDGE | MPS_ACTIVE_HIGH);
+	out_u8(o, LAPIC_LINT1);
+	return table_end(o, start);
+}
+
+/* RSDT (5.2.7) and XSDT (5.2.8): the same tables, 4- and 8-byte pointers. */
+static u64 build_root(struct acpi_out *o, const char sig[4], unsigned entry_size,
+		      const u64 *tables, unsigned n)
+{
+	size_t start = table_begin(o, sig, entry_size == 4 ? RSDT_REVISION : XSDT_REVISION);
+
+	for (unsigned i = 0; i < n; i++)
+		out_le(o, tables[i], entry_size);
+	return table_end(o, start);
+}
+
+static void write_rsdp(u8 *at, u64 rsdt, u64 xsdt)
+{
+	struct acpi_rsdp r = {
+		.signature = "RSD PTR ",
+		.oem_id = ACPI_OEM_ID,
+		.revision = RSDP_REVISION,
+		.rsdt_address = rsdt,
+		.length = sizeof(r),
+		.xsdt_address = xsdt,
+	};
+
+	r.checksum = acpi_checksum((const u8 *)&r, RSDP_V1_LEN);
+	r.ext_checksum = acpi_checksum((const u8 *)&r, sizeof(r));
+	memcpy(at, &r, sizeof(r));
+}
+
+static int acpi_build_check(const struct acpi_build_cfg *cfg, u64 gpa)
+{
+	if (!cfg || cfg->ncpus < 1 || cfg->ncpus > ACPI_BUILD_MAX_CPUS || cfg->s5_slp_typ > 7)
+		return -EINVAL;
+	if (cfg->pm_base == 0 || cfg->pm_base > 0x10000 - ACPI_PM_LEN)
+		return -EINVAL;
+	if (cfg->pci_mmio_base < 1 * MiB || cfg->pci_mmio_base > ACPI_BUILD_PCI_MMIO_END)
+		return -EINVAL;
+	if (!cfg->lapic_base || !cfg->ioapic_base || (gpa & 15) || gpa >= 4 * GiB)
+		return -EINVAL;
+	return 0;
+}
+
+int acpi_build(const struct acpi_build_cfg *cfg, u8 *buf, size_t len, u64 gpa, size_t *used)
+{
+	struct acpi_out o = { .buf = buf, .len = buf ? len : 0, .gpa = gpa };
+	u64 facs, dsdt, tables[2], rsdt, xsdt;
+	u8 *rsdp;
+	int err = acpi_build_check(cfg, gpa);
+
+	if (err)
+		return err;
+	rsdp = out_reserve(&o, sizeof(struct acpi_rsdp));
+	facs = build_facs(&o);
+	dsdt = build_dsdt(&o, cfg);
+	tables[0] = build_fadt(&o, cfg, facs, dsdt);
+	tables[1] = build_madt(&o, cfg);
+	rsdt = build_root(&o, "RSDT", 4, tables, ARRAY_SIZE(tables));
+	xsdt = build_root(&o, "XSDT", 8, tables, ARRAY_SIZE(tables));
+	if (used)
+		*used = o.pos;
+	if (o.full)
+		return -ENOSPC;
+	if (o.pos > 4 * GiB - gpa)
+		return -EINVAL;
+	write_rsdp(rsdp, rsdt, xsdt);
+	return 0;
+}
