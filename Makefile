@@ -91,6 +91,22 @@ FUZZ_SRCS_insn_decode := vmm/insn_decode.c vmm/insn_emulate.c
 FUZZ_SRCS_acpi_s5     := drivers/acpi_aml.c
 FUZZ_NAMES := insn_decode acpi_s5
 
+# --- keel.toml: the host checker, its test corpus, and the parser's fuzz target ---
+FUZZ_SRCS_toml  := lib/toml.c vmm/config.c lib/printf.c lib/string.c
+FUZZ_NAMES      += toml
+KEEL_CHECK_SRCS := tools/keel-check.c lib/toml.c vmm/config.c lib/printf.c lib/string.c
+
+$(BUILD)/keel-check: $(KEEL_CHECK_SRCS) include/lib/toml.h include/vmm/config.h Makefile
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=gnu11 -O1 -g $(SANITIZE) -DKEEL_HOST_TEST -Iinclude -Wall -Wextra \
+		-Werror -Wno-unused-parameter -o $@ $(KEEL_CHECK_SRCS)
+
+# Each tests/config file against its golden output (and Python's tomllib).
+.PHONY: config
+config: $(BUILD)/keel-check
+	@$(PYTHON) tests/config/run.py --keel-check $(BUILD)/keel-check
+
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
@@ -112,7 +128,7 @@ fuzz: check-deps $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 system: check-deps all
 	$(PYTHON) tests/system/run.py
 
-test: unit fuzz system
+test: unit config fuzz system
 
 bench: check-deps all
 	$(PYTHON) tests/system/run.py --bench

@@ -13,9 +13,12 @@
 #include "mm/mm.h"
 #include "sched/sched.h"
 #include "vmm/cmdline.h"
+#include "vmm/config.h"
+#include "vmm/console.h"
 #include "vmm/loader.h"
 #include "vmm/vm.h"
 #include "lib/log.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define KEEL_VERSION "0.1"
@@ -25,6 +28,12 @@ void kmain(u32 magic, u64 info_phys);
 
 static struct boot_info boot;
 static struct keel_cmdline cmdline;
+static struct keel_config config;
+
+#define CONFIG_MODULE "keel.toml"
+/* Host memory kept back from the VMs' total for Keel: VMCS, EPT tables,
+ * bitmaps, the heap. */
+#define KEEL_RESERVE (16 * MiB)
 
 static void report_cmdline(void *ctx, const char *msg)
 {
@@ -72,6 +81,112 @@ static void start_guest(const struct guest_spec *g)
 		 (unsigned long long)(mod->end - mod->start), g->module);
 }
 
+static bool module_exists(void *ctx, const char *name)
+{
+	return find_module(name) != NULL;
+}
+
+static void report_config(void *ctx, const char *msg)
+{
+	log_err("%s", msg);
+}
+
+static void print_line(void *ctx, const char *line)
+{
+	log_info("%s", line);
+}
+
+static size_t module_size(const struct boot_module *m)
+{
+	return m ? m->end - m->start : 0;
+}
+
+/* Load one VM of the config: its kernel (Linux or a flat test binary),
+ * initrd and command line. */
+static int load_config_vm(struct vm *vm, const struct vm_config *c, struct vcpu_boot_state *bs,
+			  char *why, size_t why_size)
+{
+	static const enum guest_mode flat_mode[] = {
+		[CONFIG_BOOT_FLAT16] = GUEST_REAL, [CONFIG_BOOT_FLAT32] = GUEST_PROT32,
+		[CONFIG_BOOT_FLAT64] = GUEST_LONG,
+	};
+	const struct boot_module *k = find_module(c->kernel);
+	const struct boot_module *i = c->initrd[0] ? find_module(c->initrd) : NULL;
+
+	if (c->boot != CONFIG_BOOT_LINUX) {
+		int err = loader_flat(vm, phys_to_virt(k->start), module_size(k), flat_mode[c->boot], bs);
+		if (err)
+			keel_snprintf(why, why_size, "%s does not fit in its memory", c->kernel);
+		return err;
+	}
+	struct linux_boot_files f = {
+		.kernel = phys_to_virt(k->start), .kernel_size = module_size(k),
+		.initrd = i ? phys_to_virt(i->start) : NULL, .initrd_size = module_size(i),
+		.cmdline = c->cmdline,
+	};
+	return loader_linux(vm, &f, bs, why, why_size);
+}
+
+/* Create, load and queue one VM of the config; a failure is reported and
+ * only this VM is skipped. */
+static struct vm *start_config_vm(const struct vm_config *c)
+{
+	struct vcpu_boot_state bs;
+	char why[160] = "";
+	struct vm *vm;
+	int err;
+
+	if (c->vcpus > VM_MAX_VCPUS)
+		log_warn("vm %s: vcpus = %u: this version of Keel runs %u vCPU per VM", c->name,
+			 c->vcpus, VM_MAX_VCPUS);
+	vm = vm_create(c->name, c->memory);
+	if (!vm)
+		return NULL;
+	err = load_config_vm(vm, c, &bs, why, sizeof(why));
+	err = err ?: vcpu_set_boot_state(vm->vcpus[0], &bs);
+	err = err ?: sched_add_vm(vm);
+	if (err) {
+		log_err("vm %s: not started: %s (error %d)", c->name, why[0] ? why : "cannot load", err);
+		vm_destroy(vm);
+		return NULL;
+	}
+	log_info("vm %s: started (%s, %llu MiB RAM, kernel %s%s%s)", c->name,
+		 c->boot == CONFIG_BOOT_LINUX ? "linux" : "flat", (unsigned long long)(c->memory / MiB),
+		 c->kernel, c->initrd[0] ? ", initrd " : "", c->initrd);
+	return vm;
+}
+
+/* keel.toml, when the boot loader brought one: parse, report, start. */
+static bool start_from_config(void)
+{
+	const struct boot_module *m = find_module(CONFIG_MODULE);
+	u64 free = mm_free_pages() * PAGE_SIZE;
+	struct config_env env = {
+		.host_ram = free > KEEL_RESERVE ? free - KEEL_RESERVE : 0,
+		.module_exists = module_exists, .report = report_config,
+	};
+	struct vm *focus = NULL;
+
+	if (!m)
+		return false;
+	if (config_load(CONFIG_MODULE, phys_to_virt(m->start), module_size(m), &env, &config) < 0) {
+		log_err("keel: %s rejected: no VM started", CONFIG_MODULE);
+		return true;
+	}
+	log_threshold = config.host.log_level;
+	if (config.host.serial_port != 0x3f8)
+		uart_init(config.host.serial_port);
+	cmdline.shutdown = (enum shutdown_method)config.host.shutdown;
+	config_print_table(&config, print_line, NULL);
+	for (unsigned i = 0; i < config.nvm; i++) {
+		struct vm *vm = start_config_vm(&config.vm[i]);
+		if (vm && (i == config.host.focus_vm || !focus))
+			focus = vm;
+	}
+	console_set_focus(focus);
+	return true;
+}
+
 static int vmx_bring_up(void)
 {
 	const char *why;
@@ -117,8 +232,9 @@ void kmain(u32 magic, u64 info_phys)
 	if (vmx_bring_up())
 		power_off(cmdline.shutdown, 2);
 	tsc_init();
-	for (unsigned i = 0; i < cmdline.nguests; i++)
-		start_guest(&cmdline.guests[i]);
+	if (!start_from_config())
+		for (unsigned i = 0; i < cmdline.nguests; i++)
+			start_guest(&cmdline.guests[i]);
 	sched_run();
 	log_info("keel: all VMs stopped");
 	power_off(cmdline.shutdown, 0);
