@@ -1,5 +1,5 @@
 # Keel: build the hypervisor, its test guests and images; run the tests.
-#   make            build/keel.elf and build/keel.iso
+#   make            build/keel.elf, the test guests and keel-check (make iso: the example image)
 #   make test       host unit tests (ASan/UBSan) and system tests (Bochs, QEMU)
 #   make bench      exit-path benchmark in Bochs, printed as a table
 #   make run        boot Keel with the example guests in the best emulator here
@@ -34,8 +34,8 @@ HOSTLIBS   := -lcmocka
 GUESTS_ASM := $(wildcard tests/guests/*.asm)
 GUESTS_BIN := $(patsubst tests/guests/%.asm,$(BUILD)/guests/%.bin,$(GUESTS_ASM))
 
-.PHONY: all guests iso test unit fuzz system bench run deps clean check-deps
-all: $(BUILD)/keel.elf $(BUILD)/keel.iso guests
+.PHONY: all guests iso linux linux-bare test unit fuzz system bench run deps clean check-deps
+all: $(BUILD)/keel.elf guests $(BUILD)/keel-check
 
 $(BUILD)/k/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -59,12 +59,23 @@ $(BUILD)/guests/%.bin: tests/guests/%.asm $(wildcard tests/guests/*.inc)
 
 guests: $(GUESTS_BIN)
 
-# The example image: BIOS and EFI GRUB, the example guests of tools/example.cmdline.
-$(BUILD)/keel.iso: $(BUILD)/keel.elf $(GUESTS_BIN) tools/mkiso.sh tools/example.cmdline
-	tools/mkiso.sh --full -o $@ --cmdline "$$(cat tools/example.cmdline)" \
-		--guests "$$(cat tools/example.guests)"
+# The example image: BIOS and EFI GRUB, tools/example.toml and its guests.
+$(BUILD)/keel.iso: $(BUILD)/keel.elf $(GUESTS_BIN) tools/mkiso.sh tools/example.toml tools/example.guests linux
+	tools/mkiso.sh --full -o $@ --config tools/example.toml \
+		--guests "$$(for g in $$(cat tools/example.guests); do \
+			case $$g in */*) echo $(BUILD)/$$g;; *) echo $$g;; esac; done)"
 
 iso: $(BUILD)/keel.iso
+
+# Debian's stock kernel and the test initramfs in build/linux: downloaded
+# once (cached in ~/.cache/keel), quick when up to date. The script decides
+# whether anything changed, so the target is always run.
+linux:
+	@tools/linux-assets.sh $(BUILD)/linux
+
+# The same kernel and initramfs booted bare in Bochs (no Keel): the baseline.
+linux-bare: check-deps linux
+	$(PYTHON) tests/system/linux_bare.py --assets $(BUILD)/linux
 
 # --- host unit tests ---------------------------------------------------------
 # Each tests/unit/mk/NAME.mk sets UNIT_SRCS_NAME (the sources under test);
@@ -89,7 +100,8 @@ FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=al
 	-DKEEL_HOST_TEST -Iinclude -Itests/unit
 FUZZ_SRCS_insn_decode := vmm/insn_decode.c vmm/insn_emulate.c
 FUZZ_SRCS_acpi_s5     := drivers/acpi_aml.c
-FUZZ_NAMES := insn_decode acpi_s5
+FUZZ_SRCS_linux_boot := vmm/linux_boot.c lib/printf.c
+FUZZ_NAMES := insn_decode acpi_s5 linux_boot
 
 # --- keel.toml: the host checker, its test corpus, and the parser's fuzz target ---
 FUZZ_SRCS_toml  := lib/toml.c vmm/config.c lib/printf.c lib/string.c
@@ -125,15 +137,15 @@ fuzz: check-deps $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 	done
 
 # --- system tests and benchmark ------------------------------------------------
-system: check-deps all
+system: check-deps all linux
 	$(PYTHON) tests/system/run.py
 
 test: unit config fuzz system
 
-bench: check-deps all
+bench: check-deps all linux
 	$(PYTHON) tests/system/run.py --bench
 
-run: check-deps all
+run: check-deps all linux
 	tools/run.sh
 
 check-deps:

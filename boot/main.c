@@ -1,7 +1,7 @@
 /*
  * kmain: the bring-up sequence after boot/entry.S reaches 64-bit mode.
- * Serial console, CPU tables, boot information, memory, VMX, then one VM
- * per guest named on the command line, run until all have stopped.
+ * Serial console, CPU tables, boot information, memory, VMX, then the VMs
+ * of keel.toml, run until all have stopped.
  */
 #include "arch/cpu.h"
 #include "arch/hw.h"
@@ -49,36 +49,6 @@ static const struct boot_module *find_module(const char *name)
 			return &boot.modules[i];
 	}
 	return NULL;
-}
-
-/* Create, load and queue one guest; a failure is reported and only this
- * guest is skipped. */
-static void start_guest(const struct guest_spec *g)
-{
-	static const char *const modes[] = { "real", "prot32", "long" };
-	const struct boot_module *mod = find_module(g->module);
-	struct vcpu_boot_state bs;
-	struct vm *vm;
-	int err;
-
-	if (!mod) {
-		log_err("vm %s: module \"%s\" was not loaded by the boot loader", g->name, g->module);
-		return;
-	}
-	vm = vm_create(g->name, g->mem);
-	if (!vm)
-		return;
-	err = loader_flat(vm, phys_to_virt(mod->start), mod->end - mod->start, g->mode, &bs);
-	err = err ?: vcpu_set_boot_state(vm->vcpus[0], &bs);
-	err = err ?: sched_add_vm(vm);
-	if (err) {
-		log_err("vm %s: cannot load \"%s\" (error %d)", g->name, g->module, err);
-		vm_destroy(vm);
-		return;
-	}
-	log_info("vm %s: started (%s mode, %llu KiB RAM, %llu 2M pages, %llu bytes from %s)", g->name,
-		 modes[g->mode], (unsigned long long)(g->mem / KiB), (unsigned long long)vm->mem.large_pages,
-		 (unsigned long long)(mod->end - mod->start), g->module);
 }
 
 static bool module_exists(void *ctx, const char *name)
@@ -156,8 +126,10 @@ static struct vm *start_config_vm(const struct vm_config *c)
 	return vm;
 }
 
-/* keel.toml, when the boot loader brought one: parse, report, start. */
-static bool start_from_config(void)
+/* keel.toml, when the boot loader brought one: parse, report, apply the
+ * host settings (the command line overrides them for this boot). Returns
+ * false when there is nothing to run. */
+static bool load_config(void)
 {
 	const struct boot_module *m = find_module(CONFIG_MODULE);
 	u64 free = mm_free_pages() * PAGE_SIZE;
@@ -165,26 +137,37 @@ static bool start_from_config(void)
 		.host_ram = free > KEEL_RESERVE ? free - KEEL_RESERVE : 0,
 		.module_exists = module_exists, .report = report_config,
 	};
-	struct vm *focus = NULL;
 
-	if (!m)
+	if (!m) {
+		log_err("keel: no %s module: the boot loader must load it (module2 ... %s)",
+			CONFIG_MODULE, CONFIG_MODULE);
 		return false;
+	}
 	if (config_load(CONFIG_MODULE, phys_to_virt(m->start), module_size(m), &env, &config) < 0) {
 		log_err("keel: %s rejected: no VM started", CONFIG_MODULE);
-		return true;
+		return false;
 	}
-	log_threshold = config.host.log_level;
+	if (!cmdline.has_loglevel)
+		log_threshold = config.host.log_level;
+	if (!cmdline.has_shutdown)
+		cmdline.shutdown = (enum shutdown_method)config.host.shutdown;
 	if (config.host.serial_port != 0x3f8)
 		uart_init(config.host.serial_port);
-	cmdline.shutdown = (enum shutdown_method)config.host.shutdown;
 	config_print_table(&config, print_line, NULL);
+	return true;
+}
+
+/* Start the config's VMs; the console focus goes to [host] focus. */
+static void start_config_vms(void)
+{
+	struct vm *focus = NULL;
+
 	for (unsigned i = 0; i < config.nvm; i++) {
 		struct vm *vm = start_config_vm(&config.vm[i]);
 		if (vm && (i == config.host.focus_vm || !focus))
 			focus = vm;
 	}
 	console_set_focus(focus);
-	return true;
 }
 
 static int vmx_bring_up(void)
@@ -229,12 +212,12 @@ void kmain(u32 magic, u64 info_phys)
 		power_off(cmdline.shutdown, 3);
 	}
 	log_info("keel: %llu MiB free for guests and Keel", (unsigned long long)(mm_free_pages() * PAGE_SIZE / MiB));
+	if (!load_config())
+		power_off(cmdline.shutdown, 4);
 	if (vmx_bring_up())
 		power_off(cmdline.shutdown, 2);
 	tsc_init();
-	if (!start_from_config())
-		for (unsigned i = 0; i < cmdline.nguests; i++)
-			start_guest(&cmdline.guests[i]);
+	start_config_vms();
 	sched_run();
 	log_info("keel: all VMs stopped");
 	power_off(cmdline.shutdown, 0);

@@ -1,17 +1,20 @@
 #!/bin/sh
 # Build a bootable GRUB ISO holding Keel and its guest modules.
 #
-#   tools/mkiso.sh --lean|--full -o OUT.iso --cmdline "KEEL CMDLINE" \
-#                  --guests "hello.bin triple.bin ..." \
-#                  [--kernel build/keel.elf] [--guest-dir build/guests]
+#   tools/mkiso.sh --lean|--full -o OUT.iso --config keel.toml \
+#                  --guests "hello.bin /path/to/vmlinuz ..." \
+#                  [--cmdline "KEEL CMDLINE"] [--kernel build/keel.elf] [--guest-dir build/guests]
 #
 # --lean: BIOS (i386-pc) GRUB with only the modules a multiboot2 boot from
 #         CD needs: the fastest image to boot in Bochs and QEMU/SeaBIOS.
 # --full: every platform grub-mkrescue has here (BIOS and x86_64-efi), for
 #         OVMF and real machines.
-# The image holds /boot/keel.elf, /guests/NAME for each guest and a
-# grub.cfg with one entry, booted at once:
+# The image holds /boot/keel.elf, /guests/NAME for each guest module (a
+# bare name is looked up in --guest-dir; a path is used as is, its file name
+# becoming the module's name) and the config, and a grub.cfg with one entry,
+# booted at once:
 #     multiboot2 /boot/keel.elf CMDLINE
+#     module2 /guests/keel.toml keel.toml
 #     module2 /guests/NAME NAME        (one per guest; the string is the name)
 # No network is used. Exits non-zero with a message on any failure.
 set -eu
@@ -20,6 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 kind=""
 out=""
 cmdline=""
+config=""
 guests=""
 kernel="$ROOT/build/keel.elf"
 guest_dir="$ROOT/build/guests"
@@ -30,7 +34,7 @@ die() {
 }
 
 usage() {
-	die "usage: $0 --lean|--full -o OUT.iso --cmdline \"...\" --guests \"a.bin b.bin\" [--kernel ELF] [--guest-dir DIR]"
+	die "usage: $0 --lean|--full -o OUT.iso --config keel.toml --guests \"a.bin path/b\" [--cmdline \"...\"] [--kernel ELF] [--guest-dir DIR]"
 }
 
 while [ $# -gt 0 ]; do
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
 	-o) [ $# -ge 2 ] || usage; out=$2; shift ;;
 	--cmdline) [ $# -ge 2 ] || usage; cmdline=$2; shift ;;
 	--guests) [ $# -ge 2 ] || usage; guests=$2; shift ;;
+	--config) [ $# -ge 2 ] || usage; config=$2; shift ;;
 	--kernel) [ $# -ge 2 ] || usage; kernel=$2; shift ;;
 	--guest-dir) [ $# -ge 2 ] || usage; guest_dir=$2; shift ;;
 	-h|--help) usage ;;
@@ -48,6 +53,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$kind" ] || die "say --lean (BIOS only) or --full (BIOS and UEFI)"
 [ -n "$out" ] || die "no output file: -o OUT.iso"
+[ -n "$config" ] || die "no config: --config keel.toml (Keel runs the VMs it lists)"
+[ -f "$config" ] || die "config $config not found"
 
 # GRUB would interpret these in grub.cfg; Keel's command line never needs them.
 case "$cmdline" in
@@ -86,12 +93,20 @@ cfg="$tree/boot/grub/grub.cfg"
 	echo "menuentry \"Keel\" {"
 	echo "	multiboot2 /boot/keel.elf $cmdline"
 } >"$cfg"
+cp "$config" "$tree/guests/keel.toml"
+echo "	module2 /guests/keel.toml keel.toml" >>"$cfg"
 for g in $guests; do
 	case "$g" in
-	*/*|-*) die "guest '$g': give a file name in $guest_dir, not a path" ;;
+	-*) die "guest '$g': not a file name" ;;
+	*/*) src=$g; g=$(basename "$g") ;;
+	*) src=$guest_dir/$g ;;
 	esac
-	[ -f "$guest_dir/$g" ] || die "guest $guest_dir/$g not found (make guests)"
-	cp "$guest_dir/$g" "$tree/guests/$g"
+	case "$g" in
+	keel.toml) die "guest '$src': the name keel.toml is the config's" ;;
+	*[!A-Za-z0-9._-]*) die "guest '$g': use letters, digits, '.', '_' and '-' in module names" ;;
+	esac
+	[ -f "$src" ] || die "guest $src not found (make guests)"
+	cp "$src" "$tree/guests/$g"
 	echo "	module2 /guests/$g $g" >>"$cfg"
 done
 {

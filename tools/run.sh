@@ -8,10 +8,11 @@
 #     serial log streamed here.
 # KEEL_EMULATOR=kvm|bochs forces one. One line says which was chosen and why.
 #
-# The image is build/keel.iso's twin: the same kernel and guests with the
-# command line of tools/example.cmdline, except that shutdown= names the
-# emulator's own exit (qemu or bochs), so the run ends when every VM has
-# stopped. Ctrl-C ends it sooner. Logs stay in build/run/.
+# The image holds Keel, tools/example.toml and the modules it names
+# (tools/example.guests: test guests from build/guests, Debian's kernel and
+# the test initramfs from build/linux), with shutdown= on Keel's command line
+# naming the emulator's own exit (qemu or bochs), so the run ends when every
+# VM has stopped. Ctrl-C ends it sooner. Logs stay in build/run/.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -27,7 +28,8 @@ die() {
 }
 
 [ -f "$BUILD/keel.elf" ] || die "$BUILD/keel.elf is missing: run 'make' first"
-[ -f tools/example.cmdline ] || die "tools/example.cmdline is missing"
+[ -f tools/example.toml ] || die "tools/example.toml is missing"
+[ -f "$BUILD/linux/vmlinuz" ] || die "$BUILD/linux/vmlinuz is missing: run 'make linux' first"
 
 # Why QEMU/KVM cannot run Keel here; empty when it can.
 kvm_unusable() {
@@ -68,13 +70,13 @@ esac
 shutdown=qemu
 [ "$emu" = bochs ] && shutdown=bochs
 cmdline="shutdown=$shutdown"
-for w in $(cat tools/example.cmdline); do
-	case "$w" in
-	shutdown=*) ;;
-	*) cmdline="$cmdline $w" ;;
+guests=""
+for g in $(cat tools/example.guests); do
+	case "$g" in
+	*/*) guests="$guests $BUILD/$g" ;;
+	*) guests="$guests $g" ;;
 	esac
 done
-guests=$(cat tools/example.guests)
 
 mkdir -p "$RUN"
 serial=$RUN/serial.log
@@ -82,7 +84,7 @@ serial=$RUN/serial.log
 
 if [ "$emu" = kvm ]; then
 	echo "run: QEMU/KVM, -cpu host,+vmx, OVMF ($why)"
-	tools/mkiso.sh --full -o "$RUN/keel-kvm.iso" --cmdline "$cmdline" --guests "$guests" \
+	tools/mkiso.sh --full -o "$RUN/keel-kvm.iso" --config tools/example.toml --cmdline "$cmdline" --guests "$guests" \
 		--kernel "$BUILD/keel.elf" --guest-dir "$BUILD/guests"
 	set -- -machine q35 -accel kvm -cpu host,+vmx -m 512 -display none -monitor none \
 		-serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
@@ -101,10 +103,10 @@ fi
 
 command -v bochs >/dev/null 2>&1 || die "bochs is not installed (make deps)"
 echo "run: Bochs, emulated VMX + EPT ($why); it ends when every VM has stopped, or Ctrl-C"
-tools/mkiso.sh --lean -o "$RUN/keel-bochs.iso" --cmdline "$cmdline" --guests "$guests" \
+tools/mkiso.sh --lean -o "$RUN/keel-bochs.iso" --config tools/example.toml --cmdline "$cmdline" --guests "$guests" \
 	--kernel "$BUILD/keel.elf" --guest-dir "$BUILD/guests"
 cat >"$RUN/bochsrc" <<EOF
-megs: 256
+megs: 384
 cpu: model=corei7_haswell_4770, count=1, ips=100000000, reset_on_triple_fault=0
 clock: sync=none, time0=946684800
 romimage: file=$BOCHS_SHARE/BIOS-bochs-latest

@@ -81,17 +81,20 @@ int vcpu_set_cr4(struct vcpu *v, u64 val)
 	return 0;
 }
 
-/* CR8 is the task-priority register; the virtual local APIC (a later
- * issue) will own it. Until then it is a plain 4-bit register. */
+/* CR8 is the local APIC's TPR[7:4]; writing it clears TPR[3:0] (SDM Vol 3
+ * 11.8.6.1). Reserved bits set in the value raise #GP. */
 static int cr8_access(struct vcpu *v, struct vm_exit *e)
 {
+	u64 val;
+
 	if (e->cr.type == CR_MOV_FROM) {
-		vcpu_gpr_write(v, e->cr.gpr, v->cr8);
+		vcpu_gpr_write(v, e->cr.gpr, vlapic_tpr_read(&v->lapic) >> 4);
 		return 0;
 	}
-	if (vcpu_gpr_read(v, e->cr.gpr) & ~0xfull)
+	val = vcpu_gpr_read(v, e->cr.gpr);
+	if (val & ~0xfull)
 		return -EINVAL;
-	v->cr8 = vcpu_gpr_read(v, e->cr.gpr);
+	vlapic_tpr_write(&v->lapic, (u8)(val << 4));
 	return 0;
 }
 

@@ -143,4 +143,16 @@ bool vlapic_nmi_on_lint1(const struct vlapic *lapic);
 /* This APIC is among those a message's destination names (SDM 11.6.2). */
 bool vlapic_match_dest(const struct vlapic *lapic, u32 dest, bool logical);
 
+/* CR8 and the TPR are one register (SDM Vol 3 11.8.6.1); PPR follows from
+ * the state, so a write needs nothing else. */
+static inline u8 vlapic_tpr_read(const struct vlapic *l)
+{
+	return (u8)l->state.tpr;
+}
+
+static inline void vlapic_tpr_write(struct vlapic *l, u8 tpr)
+{
+	l->state.tpr = tpr;
+}
+
 #endif

@@ -1,32 +1,20 @@
 /*
- * Keel's own command line (until the config file of the next issue):
+ * Keel's own command line: host settings that override keel.toml's [host]
+ * table for one boot (the VMs are configured in keel.toml only):
  *   loglevel=error|warn|info|debug  shutdown=halt|acpi|bochs|qemu
- *   guest=MODULE[,mode=real|prot32|long][,mem=SIZE][,name=NAME]   (repeatable)
  */
 #ifndef KEEL_VMM_CMDLINE_H
 #define KEEL_VMM_CMDLINE_H
 
 #include "types.h"
 #include "lib/log.h"
-#include "vmm/vcpu_setup.h"
-
-#define CMDLINE_MAX_GUESTS 16
-#define GUEST_DEFAULT_MEM (2 * MiB)
 
 enum shutdown_method { SHUTDOWN_HALT, SHUTDOWN_ACPI, SHUTDOWN_BOCHS, SHUTDOWN_QEMU };
-
-struct guest_spec {
-	char module[64];
-	char name[32];
-	enum guest_mode mode;
-	u64 mem;
-};
 
 struct keel_cmdline {
 	enum log_level loglevel;
 	enum shutdown_method shutdown;
-	struct guest_spec guests[CMDLINE_MAX_GUESTS];
-	unsigned nguests;
+	bool has_loglevel, has_shutdown;	/* given on the command line */
 };
 
 /* Parse; every bad word is reported through report() and skipped.

@@ -50,7 +50,6 @@ struct vcpu {
 	void *fpu_area;
 	u64 dr[4], dr6;
 	u64 msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base, msr_tsc_aux;
-	u64 cr8;
 
 	struct vlapic lapic;
 	u64 slice_end_tsc;		/* when this run's time slice ends */

@@ -94,20 +94,29 @@ def show(path: Path) -> str:
 
 # --- building the image and the emulator command --------------------------------
 def keel_cmdline(s: Scenario) -> str:
-    """Keel's command line: shut the emulator down when all VMs have stopped."""
+    """Keel's command line: only what a scenario adds (keel.toml has the rest)."""
+    return s.cmdline
+
+
+def keel_config(s: Scenario) -> str:
+    """keel.toml: shut the emulator down when all VMs have stopped, then the guests."""
+    if s.config is not None:
+        return s.config
     shutdown = "bochs" if s.emulator == "bochs" else "qemu"
-    words = [f"shutdown={shutdown}", "loglevel=info"]
-    words += [g.cmdline() for g in s.guests]
-    if s.cmdline:
-        words.append(s.cmdline)
-    return " ".join(words)
+    host = f'[host]\nlog_level = "info"\nshutdown = "{shutdown}"\n'
+    return "\n".join([host] + [g.toml() for g in s.guests])
 
 
 def build_image(s: Scenario, d: Path, kernel: Path) -> Path:
     iso = d / "keel.iso"
     kind = "--full" if s.emulator == "qemu-uefi" else "--lean"
-    guests = " ".join(dict.fromkeys(g.module for g in s.guests))
-    argv = [str(MKISO), kind, "-o", str(iso), "--cmdline", keel_cmdline(s),
+    config = d / "keel.toml"
+    config.write_text(keel_config(s))
+    # A module with a directory is a path in the build directory; a bare
+    # name is a test guest in build/guests.
+    mods = [m for g in s.guests for m in g.modules()] + s.modules
+    guests = " ".join(dict.fromkeys(m if "/" not in m else str(BUILD / m) for m in mods))
+    argv = [str(MKISO), kind, "-o", str(iso), "--config", str(config), "--cmdline", keel_cmdline(s),
             "--guests", guests, "--kernel", str(kernel),
             "--guest-dir", str(BUILD / "guests")]
     p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
@@ -116,10 +125,10 @@ def build_image(s: Scenario, d: Path, kernel: Path) -> Path:
     return iso
 
 
-def bochs_config(iso: Path, serial: Path, d: Path) -> str:
+def bochs_config(iso: Path, serial: Path, d: Path, megs: int = MEGS) -> str:
     return f"""\
 # Keel system test: headless, reproducible (fixed clock, TSC = instructions).
-megs: {MEGS}
+megs: {megs}
 cpu: model={BOCHS_CPU}, count=1, ips={BOCHS_IPS}, reset_on_triple_fault=0
 clock: sync=none, time0={BOCHS_TIME0}
 romimage: file={BOCHS_SHARE / "BIOS-bochs-latest"}
@@ -137,10 +146,10 @@ speaker: enabled=0
 
 def emulator_command(s: Scenario, d: Path, iso: Path, serial: Path) -> list[str]:
     if s.emulator == "bochs":
-        (d / "bochsrc").write_text(bochs_config(iso, serial, d))
+        (d / "bochsrc").write_text(bochs_config(iso, serial, d, s.megs or MEGS))
         (d / "bochs.rc").write_text("c\n")      # leave the debugger: continue
         return ["bochs", "-q", "-f", str(d / "bochsrc"), "-rc", str(d / "bochs.rc")]
-    argv = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", str(MEGS),
+    argv = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", str(s.megs or MEGS),
             "-display", "none", "-monitor", "none", "-serial", f"file:{serial}",
             "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
             "-cdrom", str(iso)]
@@ -203,7 +212,7 @@ def judge(s: Scenario, log: str) -> tuple[list[str], list[str]]:
     if not s.errors_ok:
         must_not.append(sc_table.ANY_ERROR)
     missing = [p for p in must if not re.search(p, log, re.M)]
-    found = []
+    found = [problem for check in s.checks for problem in check(log)]
     for p in must_not:
         m = re.search(p, log, re.M)
         if m:

@@ -7,7 +7,9 @@ Keel's messages change, change them here, once.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 # --- Keel's serial log --------------------------------------------------------
 # A log line:     [     1234567] I keel: vm hello: started   (TSC, level E/W/I/D)
@@ -54,26 +56,39 @@ def halted_cli(vm: str) -> str:
 
 
 # --- scenario description -----------------------------------------------------
+FLAT_BOOT = {"real": "flat16", "prot32": "flat32", "long": "flat64"}
+
+
 @dataclass
 class Guest:
-    module: str                 # file in build/guests, e.g. "hello.bin"
-    mode: str = "real"          # real | prot32 | long
-    mem: str | None = None      # e.g. "2M"; Keel's default when None
-    name: str | None = None     # Keel's default (module less ".bin") when None
+    module: str                 # file in build/guests (e.g. "hello.bin"), or a path
+    mode: str = "real"          # real | prot32 | long | linux
+    mem: str | None = None      # e.g. "2M"; 2M for test guests when None
+    name: str | None = None     # the module's file name less ".bin" when None
+    initrd: str | None = None   # linux: a path
+    cmdline: str = ""           # linux: the kernel command line
 
     @property
     def vm(self) -> str:
         if self.name:
             return self.name
-        return self.module[:-4] if self.module.endswith(".bin") else self.module
+        base = self.module.rsplit("/", 1)[-1]
+        return base[:-4] if base.endswith(".bin") else base
 
-    def cmdline(self) -> str:
-        arg = f"guest={self.module},mode={self.mode}"
-        if self.mem:
-            arg += f",mem={self.mem}"
-        if self.name:
-            arg += f",name={self.name}"
-        return arg
+    def modules(self) -> list[str]:
+        return [self.module] + ([self.initrd] if self.initrd else [])
+
+    def toml(self) -> str:
+        """The guest's [[vm]] table in keel.toml."""
+        base = lambda p: p.rsplit("/", 1)[-1]
+        boot = "linux" if self.mode == "linux" else FLAT_BOOT[self.mode]
+        lines = ["[[vm]]", f'name = "{self.vm}"', f'kernel = "{base(self.module)}"',
+                 f'boot = "{boot}"', f'memory = "{self.mem or "2M"}"']
+        if self.initrd:
+            lines.append(f'initrd = "{base(self.initrd)}"')
+        if self.cmdline:
+            lines.append(f'cmdline = "{self.cmdline}"')
+        return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -85,6 +100,11 @@ class Scenario:
     must_not: list[str] = field(default_factory=list)
     emulator: str = "bochs"     # bochs | qemu-bios | qemu-uefi
     cmdline: str = ""           # extra words for Keel's command line
+    config: str | None = None   # keel.toml as is (else made from the guests)
+    modules: list[str] = field(default_factory=list)  # extra module files (paths)
+    megs: int | None = None     # emulator memory in MiB, when the default is too small
+    # More judges: each takes the log and returns what is wrong (empty: fine).
+    checks: list[Callable[[str], list[str]]] = field(default_factory=list)
     timeout: float = 60.0       # seconds of wall time, emulator start to exit
     expect_fail: bool = False   # runner self-test: the judge must say FAIL
     guest_fail_ok: bool = False  # opt out of rejecting "NAME| FAIL" lines
@@ -116,6 +136,34 @@ BENCH_KINDS = ("baseline", "cpuid", "pio", "vmcall", "mmio")
 
 NOVMX_MUST = [BANNER, NO_VMX, SHUTDOWN]
 
+# Debian's stock kernel and the test initramfs (tools/linux-assets.sh puts
+# them in build/linux; paths are relative to the build directory).
+LINUX_CMDLINE = "console=ttyS0,115200 quiet cryptomgr.notests"
+LINUX = Guest("linux/vmlinuz", "linux", mem="160M", name="linux",
+              initrd="linux/initrd.img", cmdline=LINUX_CMDLINE)
+BOCHS_TIME0 = 946684800     # run.py's Bochs clock: 2000-01-01 00:00:00 UTC
+
+
+def linux_clock(log: str) -> list[str]:
+    """The guest's wall clock against the host's (the TSC, which Keel
+    passes through, at the rate Keel measured): around a 2 s sleep the guest
+    must see the same elapsed time within 1%, and its date must be the
+    emulator's (its RTC read by Keel at boot) within 2 s."""
+    mhz = re.search(r"tsc: (\d+\.\d+) MHz", log)
+    clk = {k: re.search(GUEST_LINE.format(name="linux") + k + r": tsc=(\d+) realtime=(\d+\.\d+)", log, re.M)
+           for k in ("clock0", "clock1")}
+    if not mhz or not all(clk.values()):
+        return ["no Keel TSC rate or no guest clock0/clock1 lines"]
+    hz = float(mhz.group(1)) * 1e6
+    (t0, r0), (t1, r1) = [(int(m.group(1)), float(m.group(2))) for m in clk.values()]
+    host, guest = (t1 - t0) / hz, r1 - r0
+    problems = []
+    if host <= 0 or abs(guest / host - 1) > 0.01:
+        problems.append(f"guest clock ran {guest:.4f} s while the host's ran {host:.4f} s (> 1% apart)")
+    if abs(r0 - (BOCHS_TIME0 + t0 / hz)) > 2:
+        problems.append(f"guest date {r0:.0f} is not the host's {BOCHS_TIME0 + t0 / hz:.0f}")
+    return problems
+
 SCENARIOS: list[Scenario] = [
     single("hello", "real-mode guest prints through the virtual UART", "real"),
     single("cpuid", "CPUID: hypervisor bit, no VMX, Keel signature and ABI leaves", "prot32"),
@@ -136,6 +184,8 @@ SCENARIOS: list[Scenario] = [
     single("prot32", "32-bit protected-mode guest, paging off", "prot32"),
     single("msr", "RDMSR/WRMSR: EFER, #GP on a nonexistent MSR, KERNEL_GS_BASE", "long"),
     single("cr", "CR4.VMXE hidden and refused; XSETBV/XGETBV", "long"),
+    single("irq", "interrupts: 8259+PIT, IO-APIC, LAPIC timer modes, TSC deadline, RTC, TPR/CR8",
+           "long"),
     Scenario("triple-plus-hello", "a triple fault stops one VM, the other still passes",
              [TRIPLE, HELLO],
              [started("triple"), triple_fault("triple")] + passes(HELLO) + [ALL_STOPPED],
@@ -154,6 +204,20 @@ SCENARIOS: list[Scenario] = [
     Scenario("qemu-uefi-novmx", "QEMU TCG, OVMF + GRUB EFI: no VMX is reported, then shutdown",
              [HELLO], NOVMX_MUST, must_not=[ANY_VM_STARTED],
              emulator="qemu-uefi", errors_ok=True, timeout=120),
+    Scenario("linux", "Debian's stock kernel to userspace: platform devices, interrupts, "
+             "clock, ACPI power-off",
+             [LINUX],
+             [started("linux"), says("linux", "KEEL-LINUX-USERSPACE-OK"),
+              says("linux", r"uname: 6\.1\.\S+-amd64"),
+              says("linux", r"processor\s*: 0"),
+              # the PIT through IO-APIC pin 2, the local APIC timer, the UART's IRQ 4
+              says("linux", r"\s*0:\s+[1-9]\d*\s+IO-APIC\s+2-edge\s+timer"),
+              says("linux", r"\s*LOC:\s+[1-9]\d*\s+Local timer interrupts"),
+              says("linux", r"\s*4:\s+[1-9]\d*\s+IO-APIC\s+4-edge\s+ttyS0"),
+              says("linux", "KEEL-LINUX-POWEROFF"),
+              r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED],
+             must_not=[says("linux", r".*(Kernel panic|BUG:|Oops|Call Trace).*")],
+             checks=[linux_clock], megs=384, timeout=600),
     Scenario("bench", "exit-path cost in instructions (run.py --bench)",
              [BENCH],
              [started("bench")]

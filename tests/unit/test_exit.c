@@ -715,14 +715,14 @@ static void test_cr4(void **state)
 static void test_cr8_and_cr3(void **state)
 {
 	mov_to_cr(8, RSI, 5);
-	assert_int_equal(v->cr8, 5);
+	assert_int_equal(vlapic_tpr_read(&v->lapic), 0x50);
 	assert_int_equal(VMCS(GUEST_RIP), START_RIP + 3);
 	v->regs.gpr[RDI] = ~0ull;
 	vm_exit(EXIT_CR_ACCESS, CR_QUAL(8, 1, RDI, 0), 3);	/* MOV RDI, CR8 */
 	assert_int_equal(v->regs.gpr[RDI], 5);
 	mov_to_cr(8, RSI, 16);
 	assert_gp_injected(GP_PROTECTED);
-	assert_int_equal(v->cr8, 5);
+	assert_int_equal(vlapic_tpr_read(&v->lapic), 0x50);
 	/* CR3 accesses do not exit with EPT: one that does is a surprise. */
 	mov_to_cr(3, RAX, 0x1000);
 	assert_stopped("unexpected CR3 access (type 0)");
