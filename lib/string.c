@@ -13,19 +13,27 @@
  * unlike a C loop, safe from GCC rewriting the loop into a call to the
  * very function it sits in. The kernel ABI keeps DF clear.
  */
+/* Eight bytes per iteration, then the tail: an emulator counts each
+ * iteration of a REP string instruction, so zeroing a guest's RAM with
+ * STOSQ costs an eighth of STOSB there (and no more on hardware). */
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	u64 pattern = 0x0101010101010101ull * (u8)c;
+	size_t q = n / 8, r = n % 8;
 
-	asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	asm volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(pattern) : "memory");
+	asm volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(pattern) : "memory");
 	return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
+	size_t q = n / 8, r = n % 8;
 
-	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(r) : : "memory");
 	return dst;
 }
 

@@ -7,6 +7,8 @@
 #include "sched/sched.h"
 #include "vmm/vcpu_setup.h"
 #include "lib/log.h"
+#include "lib/printf.h"
+#include "arch/vmx.h"
 #include "vmm/intr.h"
 #include "vmm/console.h"
 #include "arch/hw.h"
@@ -23,21 +25,25 @@ int sched_add_vm(struct vm *vm)
 	return 0;
 }
 
+/* A stopped VM's statistics: exits by reason (one line, nonzero reasons
+ * only, by name) and interrupts injected. */
 static void sched_report(const struct vm *vm)
 {
 	const struct vcpu *v = vm->vcpus[0];
+	char line[512];
+	size_t len = 0;
 	u64 exits = 0;
 
-	for (unsigned i = 0; i < EXIT_REASON_MAX; i++)
+	for (unsigned i = 0; i < EXIT_REASON_MAX; i++) {
+		if (!v->exit_counts[i])
+			continue;
 		exits += v->exit_counts[i];
-
-	log_info("vm %s: %llu exits (cpuid %llu, io %llu, ept %llu, vmcall %llu, preempt %llu)",
-		 vm->name, (unsigned long long)exits,
-		 (unsigned long long)v->exit_counts[EXIT_CPUID],
-		 (unsigned long long)v->exit_counts[EXIT_IO_INSTRUCTION],
-		 (unsigned long long)v->exit_counts[EXIT_EPT_VIOLATION],
-		 (unsigned long long)v->exit_counts[EXIT_VMCALL],
-		 (unsigned long long)v->exit_counts[EXIT_PREEMPTION_TIMER]);
+		len += (size_t)keel_snprintf(line + len, sizeof(line) - MIN(len, sizeof(line)), " %s=%llu",
+					     vmx_exit_reason_name(i), (unsigned long long)v->exit_counts[i]);
+		len = MIN(len, sizeof(line) - 1);
+	}
+	log_info("vm %s: %llu exits:%s; %llu interrupts injected", vm->name,
+		 (unsigned long long)exits, len ? line : " none", (unsigned long long)v->intr_injected);
 }
 
 /* Remove and destroy stopped VMs; returns how many are left. */

@@ -82,6 +82,7 @@ class Result:
     seconds: float = 0.0
     details: list[str] = field(default_factory=list)
     log: str = ""
+    marker_s: float | None = None   # wall time to the scenario's time_marker
 
 
 def show(path: Path) -> str:
@@ -163,9 +164,13 @@ def emulator_command(s: Scenario, d: Path, iso: Path, serial: Path) -> list[str]
     return argv
 
 
-def run_emulator(argv: list[str], d: Path, timeout: float) -> tuple[bool, float]:
+def run_emulator(argv: list[str], d: Path, timeout: float,
+                 marker: tuple[Path, str] | None = None, marks: dict | None = None) -> tuple[bool, float]:
     """Run it in its own process group; kill the group at the timeout.
-    Returns (timed_out, seconds)."""
+    Returns (timed_out, seconds). With marker = (serial log, regex), the wall
+    time at which the regex first matched the log goes to marks["marker_s"]."""
+    if marker:
+        return _run_watching(argv, d, timeout, marker, marks)
     t0 = time.monotonic()
     with open(d / "emulator.out", "wb") as out:
         try:
@@ -182,6 +187,31 @@ def run_emulator(argv: list[str], d: Path, timeout: float) -> tuple[bool, float]
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
             return True, time.monotonic() - t0
+        finally:
+            with _live_lock:
+                _live.discard(p)
+
+
+def _run_watching(argv: list[str], d: Path, timeout: float, marker: tuple[Path, str],
+                  marks: dict) -> tuple[bool, float]:
+    """run_emulator, polling the serial log for a marker while it runs."""
+    t0 = time.monotonic()
+    with open(d / "emulator.out", "wb") as out:
+        p = subprocess.Popen(argv, cwd=d, stdin=subprocess.DEVNULL, stdout=out,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+        with _live_lock:
+            _live.add(p)
+        try:
+            while p.poll() is None:
+                now = time.monotonic() - t0
+                if "marker_s" not in marks and re.search(marker[1], read_log(marker[0]), re.M):
+                    marks["marker_s"] = now
+                if now > timeout:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+                    return True, now
+                time.sleep(0.2)
+            return False, time.monotonic() - t0
         finally:
             with _live_lock:
                 _live.discard(p)
@@ -259,7 +289,9 @@ def run_one(s: Scenario, kernel: Path, scale: float) -> Result:
     timeout = s.timeout * scale
     try:
         iso = build_image(s, d, kernel)
-        timed_out, secs = run_emulator(emulator_command(s, d, iso, serial), d, timeout)
+        marks: dict = {}
+        watch = (serial, s.time_marker) if s.time_marker else None
+        timed_out, secs = run_emulator(emulator_command(s, d, iso, serial), d, timeout, watch, marks)
     except RunError as e:
         return Result(s.name, False, str(e))
     log = read_log(serial)
@@ -291,7 +323,7 @@ def run_one(s: Scenario, kernel: Path, scale: float) -> Result:
         details += ["  | " + l for l in lines[-LOG_TAIL:]] or ["  | (empty)"]
         details += emulator_notes(s, d)
         details.append(f"logs kept in {show(d)}/")
-    return Result(s.name, ok, reason, secs, details, log)
+    return Result(s.name, ok, reason, secs, details, log, marks.get("marker_s"))
 
 
 def report(r: Result, keep: bool) -> None:
@@ -381,6 +413,53 @@ def bench(s: Scenario, kernel: Path, keep: bool, scale: float) -> int:
     return 0
 
 
+def bench_linux(kernel: Path, keep: bool, scale: float) -> int:
+    """Debian's stock kernel booted to userspace in Keel and bare in Bochs,
+    the two runs side by side (same kernel, initramfs, command line and
+    emulated memory): wall time to the /init marker, and the instructions
+    retired from power-on to /init, which /init's tsc= line shows (the Bochs
+    TSC counts retired instructions; Keel passes the TSC through). Keel's
+    side includes loading Keel and its modules, bare Bochs' loading the
+    kernel; both include the BIOS and GRUB. Then the exits of Keel's boot."""
+    import linux_bare
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = next(x for x in sc_table.SCENARIOS if x.name == "linux")
+    if linux_bare.KERNEL_CMDLINE != sc_table.LINUX_CMDLINE:
+        print("bench: FAILED: the bare and Keel runs would boot different command lines")
+        return 1
+    with ThreadPoolExecutor(2) as ex:
+        fk = ex.submit(run_scenario, s, kernel, scale)
+        fb = ex.submit(linux_bare.boot_bare, BUILD / "linux", BUILD / "system" / "linux_bare",
+                       s.timeout * scale, s.megs)
+        rk, rb = fk.result(), fb.result()
+    if not rk.ok or not rb["ok"]:
+        report(rk, keep)
+        print(f"bench: FAILED: linux in Keel ok={rk.ok}, bare ok={rb['ok']} {rb['reason']}")
+        return 1
+    tsc_k = int(re.search(sc_table.GUEST_LINE.format(name="linux") + r"tsc=(\d+)", rk.log, re.M).group(1))
+    exits = re.search(r"vm linux: (\d+) exits: (.*); (\d+) interrupts injected", rk.log)
+    rows = [("wall s, power-on to /init", rk.marker_s, rb["userspace_s"], "{:.1f}"),
+            ("G instructions, power-on to /init", tsc_k / 1e9, rb["tsc"] / 1e9, "{:.3f}")]
+    print(f"bench: linux {rb['release']} to userspace, in Keel vs bare Bochs (run side by side, "
+          f"{s.megs}M, \"{sc_table.LINUX_CMDLINE}\")")
+    print(f"{'':<34} | {'in Keel':>9} | {'bare':>9} | ratio (target <= 1.30)")
+    print(f"{'-' * 34}-+-{'-' * 9}-+-{'-' * 9}-+-{'-' * 22}")
+    for name, k, b, fmt in rows:
+        ratio = f"{k / b:.3f}" if k and b else "n/a"
+        print(f"{name:<34} | {fmt.format(k) if k else 'n/a':>9} | {fmt.format(b) if b else 'n/a':>9} | {ratio}")
+    if exits:
+        print(f"exits during Keel's run: {exits.group(1)} in all, "
+              f"{exits.group(3)} interrupts injected")
+        for item in exits.group(2).split():
+            reason, n = item.split("=")
+            print(f"  {reason:<24} {int(n):>9}")
+    if not keep:
+        for d in ("linux", "linux_bare"):
+            shutil.rmtree(BUILD / "system" / d, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     global BUILD
     ap = argparse.ArgumentParser(description="Keel system tests (Bochs, QEMU), judged by serial log.")
@@ -426,7 +505,14 @@ def main() -> int:
         return 1
 
     if args.bench:
-        return bench(chosen[0], kernel, args.keep, args.timeout_scale)
+        rc = bench(chosen[0], kernel, args.keep, args.timeout_scale)
+        if rc == 0 and (BUILD / "linux" / "vmlinuz").exists():
+            print()
+            rc = bench_linux(kernel, args.keep, args.timeout_scale)
+        elif rc == 0:
+            print(f"bench: FAILED: {show(BUILD / 'linux')} has no kernel: make linux")
+            rc = 1
+        return rc
 
     passed = failed = 0
     pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))

@@ -105,6 +105,7 @@ class Scenario:
     megs: int | None = None     # emulator memory in MiB, when the default is too small
     # More judges: each takes the log and returns what is wrong (empty: fine).
     checks: list[Callable[[str], list[str]]] = field(default_factory=list)
+    time_marker: str | None = None  # regex: the runner notes the wall time it first appears
     timeout: float = 60.0       # seconds of wall time, emulator start to exit
     expect_fail: bool = False   # runner self-test: the judge must say FAIL
     guest_fail_ok: bool = False  # opt out of rejecting "NAME| FAIL" lines
@@ -217,7 +218,8 @@ SCENARIOS: list[Scenario] = [
               says("linux", "KEEL-LINUX-POWEROFF"),
               r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED],
              must_not=[says("linux", r".*(Kernel panic|BUG:|Oops|Call Trace).*")],
-             checks=[linux_clock], megs=384, timeout=600),
+             checks=[linux_clock], megs=384, timeout=600,
+             time_marker=says("linux", "KEEL-LINUX-USERSPACE-OK")),
     Scenario("bench", "exit-path cost in instructions (run.py --bench)",
              [BENCH],
              [started("bench")]

@@ -297,13 +297,13 @@ static void test_memory(void **state)
 		{ "\"512MB\"", "\"512MB\" is not a size (try 512M or 2G)" },
 		{ "\" 512M\"", "\" 512M\" is not a size (try 512M or 2G)" },
 		{ "\"-1M\"", "\"-1M\" is not a size (try 512M or 2G)" },
-		{ "\"8M\"", "\"8M\" is out of range 16M..3G" },
-		{ "\"16383K\"", "\"16383K\" is out of range 16M..3G" },
-		{ "\"3073M\"", "\"3073M\" is out of range 16M..3G" },
-		{ "\"99999999999999999999\"", "\"99999999999999999999\" is out of range 16M..3G" },
-		{ "\"17179869184G\"", "\"17179869184G\" is out of range 16M..3G" },	/* 2^64 */
-		{ "0", "0 is out of range 16M..3G" },
-		{ "-16777216", "-16777216 is out of range 16M..3G" },
+		{ "\"512K\"", "\"512K\" is out of range 1M..3G" },
+		{ "\"1020K\"", "\"1020K\" is out of range 1M..3G" },
+		{ "\"3073M\"", "\"3073M\" is out of range 1M..3G" },
+		{ "\"99999999999999999999\"", "\"99999999999999999999\" is out of range 1M..3G" },
+		{ "\"17179869184G\"", "\"17179869184G\" is out of range 1M..3G" },	/* 2^64 */
+		{ "0", "0 is out of range 1M..3G" },
+		{ "-16777216", "-16777216 is out of range 1M..3G" },
 		{ "16777217", "16777217 is not a multiple of 4K" },
 		{ "true", "expected a size (\"512M\") or an integer, not a boolean" },
 		{ "[\"512M\"]", "expected a size (\"512M\") or an integer, not an array" },
@@ -400,8 +400,8 @@ static void test_duplicate_names(void **state)
 	assert_int_equal(cfg.vm[0].vcpus, 2);			/* the first one is kept */
 
 	/* An invalid first VM does not claim its name. */
-	expect_one("[[vm]]\nname = \"web\"\nkernel = \"vmlinuz\"\nmemory = \"1M\"\n" VM_WEB,
-		   "keel.toml:4: vm \"web\": memory: \"1M\" is out of range 16M..3G");
+	expect_one("[[vm]]\nname = \"web\"\nkernel = \"vmlinuz\"\nmemory = \"512K\"\n" VM_WEB,
+		   "keel.toml:4: vm \"web\": memory: \"512K\" is out of range 1M..3G");
 	assert_int_equal(cfg.nvm, 1);
 }
 
