@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 # --- Keel's serial log --------------------------------------------------------
@@ -142,6 +143,7 @@ NOVMX_MUST = [BANNER, NO_VMX, SHUTDOWN]
 LINUX_CMDLINE = "console=ttyS0,115200 quiet cryptomgr.notests"
 LINUX = Guest("linux/vmlinuz", "linux", mem="160M", name="linux",
               initrd="linux/initrd.img", cmdline=LINUX_CMDLINE)
+CONFIGS = Path(__file__).resolve().parent / "configs"
 BOCHS_TIME0 = 946684800     # run.py's Bochs clock: 2000-01-01 00:00:00 UTC
 
 
@@ -220,6 +222,17 @@ SCENARIOS: list[Scenario] = [
              must_not=[says("linux", r".*(Kernel panic|BUG:|Oops|Call Trace).*")],
              checks=[linux_clock], megs=384, timeout=600,
              time_marker=says("linux", "KEEL-LINUX-USERSPACE-OK")),
+    Scenario("config-errors", "bad VMs in keel.toml are reported by file:line and key and "
+             "left out; a kernel that is no bzImage is refused; the good VM runs",
+             [HELLO],
+             [r'E keel\.toml:17: vm "web": memory: "12X" is not a size',
+              r'E keel\.toml:20: vm "hello": name: "hello" is already used by the vm on line 7',
+              r'E keel\.toml:27: vm "ghost": kernel: module "missing\.bin" was not loaded',
+              r'E keel\.toml:33: vm "typo": unknown key "memroy"',
+              r"E vm notlinux: not started: .*",
+              ] + passes(HELLO) + [ALL_STOPPED],
+             must_not=[started("web"), started("ghost"), started("typo"), started("notlinux")],
+             config=(CONFIGS / "errors.toml").read_text(), modules=["long64.bin"], errors_ok=True),
     Scenario("bench", "exit-path cost in instructions (run.py --bench)",
              [BENCH],
              [started("bench")]
