@@ -161,12 +161,27 @@ static bool load_config(void)
 static void start_config_vms(void)
 {
 	struct vm *focus = NULL;
+	char started[256] = "", failed[256] = "";
+	size_t ns = 0, nf = 0;
+	unsigned count = 0;
 
 	for (unsigned i = 0; i < config.nvm; i++) {
 		struct vm *vm = start_config_vm(&config.vm[i]);
 		if (vm && (i == config.host.focus_vm || !focus))
 			focus = vm;
+		if (vm) {
+			count++;
+			ns += (size_t)keel_snprintf(started + MIN(ns, sizeof(started) - 1),
+						    sizeof(started) - MIN(ns, sizeof(started) - 1),
+						    " %s", config.vm[i].name);
+		} else {
+			nf += (size_t)keel_snprintf(failed + MIN(nf, sizeof(failed) - 1),
+						    sizeof(failed) - MIN(nf, sizeof(failed) - 1),
+						    " %s", config.vm[i].name);
+		}
 	}
+	log_info("keel: %u of %u VMs started:%s%s%s", count, config.nvm, count ? started : " none",
+		 nf ? "; not started:" : "", failed);
 	console_set_focus(focus);
 }
 

@@ -87,8 +87,11 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 	}
 	vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (u8)vcpu_ack_vector(v, pending));
 	v->intr_injected++;
-	/* More may be pending: look again after this one is taken. */
-	vcpu_set_intr_window(v, true);
+	/* Another one deliverable now: take it when the guest can (after this
+	 * one's handler re-enables interrupts). Otherwise wait for a kick, an
+	 * EOI or a TPR write, which set irq_check. */
+	v->irq_check = vcpu_pending_vector(v) >= 0;
+	vcpu_set_intr_window(v, v->irq_check);
 }
 
 /* The guest opened its interrupt window (SDM Vol 3 26.7.5). */

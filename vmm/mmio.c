@@ -96,6 +96,16 @@ static enum exit_result mmio_emulate(struct vcpu *v, u64 gpa)
 
 enum exit_result exit_ept_violation(struct vcpu *v, struct vm_exit *e)
 {
+	/* With IDT-vectoring information valid the access was made by the
+	 * delivery of an event (a stack push or an IDT read landing in MMIO,
+	 * SDM Vol 3 28.2.4), not by the instruction at RIP: Keel does not
+	 * emulate event delivery into device memory. */
+	if (unlikely(vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID)) {
+		vm_stop(v->vm, "EPT violation at GPA 0x%llx while delivering event 0x%x at RIP 0x%llx: "
+			"the guest's stack or IDT is not RAM", (unsigned long long)e->ept.gpa,
+			vmcs_read32(IDT_VECTORING_INFO), (unsigned long long)vmcs_readnat(GUEST_RIP));
+		return KILL_VM;
+	}
 	if (io_bus_find(&v->vm->mmio, e->ept.gpa, 1) && !e->ept.fetch)
 		return mmio_emulate(v, e->ept.gpa);
 	vm_stop(v->vm, "EPT violation at GPA 0x%llx (%s) at RIP 0x%llx: not RAM or MMIO",

@@ -175,8 +175,8 @@ static void vm_dev_write(void *p, u64 off, unsigned size, u64 val)
 
 static const struct io_ops vm_dev_ops = { vm_dev_read, vm_dev_write };
 
-static int vm_add_pio(struct vm *vm, u64 base, u64 len, const struct io_ops *ops, void *dev,
-		      const char *name, u8 flags)
+static int vm_add_dev(struct vm *vm, struct io_bus *bus, u64 base, u64 len,
+		      const struct io_ops *ops, void *dev, const char *name, u8 flags)
 {
 	struct vm_dev_ref *r;
 
@@ -184,7 +184,13 @@ static int vm_add_pio(struct vm *vm, u64 base, u64 len, const struct io_ops *ops
 		return -ENOSPC;
 	r = &vm->dev_refs[vm->ndev_refs++];
 	*r = (struct vm_dev_ref){ .ops = ops, .dev = dev, .vm = vm, .flags = flags };
-	return io_bus_add(&vm->pio, base, len, &vm_dev_ops, r, name);
+	return io_bus_add(bus, base, len, &vm_dev_ops, r, name);
+}
+
+static int vm_add_pio(struct vm *vm, u64 base, u64 len, const struct io_ops *ops, void *dev,
+		      const char *name, u8 flags)
+{
+	return vm_add_dev(vm, &vm->pio, base, len, ops, dev, name, flags);
 }
 
 static const struct io_ops vm_lapic_ops = { vm_lapic_read, vm_lapic_write };
@@ -225,10 +231,8 @@ int vm_platform_init(struct vm *vm)
 	/* Port 0x80 (POST codes): claimed with no ops, so it reads all ones
 	 * and ignores writes without being logged as unclaimed. */
 	err = err ?: io_bus_add(&vm->pio, 0x80, 1, NULL, NULL, "post");
-	err = err ?: io_bus_add(&vm->mmio, VIOAPIC_BASE, 0x1000, &vm_dev_ops, &vm->dev_refs[vm->ndev_refs], "ioapic");
-	if (!err)
-		vm->dev_refs[vm->ndev_refs++] = (struct vm_dev_ref){ .ops = &vioapic_mmio_ops,
-			.dev = &vm->ioapic, .vm = vm, .flags = VM_DEV_IRQ };
+	err = err ?: vm_add_dev(vm, &vm->mmio, VIOAPIC_BASE, 0x1000, &vioapic_mmio_ops, &vm->ioapic,
+				"ioapic", VM_DEV_IRQ);
 	err = err ?: io_bus_add(&vm->mmio, VLAPIC_BASE, 0x1000, &vm_lapic_ops, vm, "lapic");
 	err = err ?: io_bus_add(&vm->mmio, TESTDEV_BASE, TESTDEV_SIZE, &testdev_ops, &vm->scratch, "testdev");
 	vm->timers_dirty = true;

@@ -55,7 +55,7 @@ struct vm {
 	struct pci_host pci;
 	u64 timer_deadline_tsc;		/* earliest device timer, UINT64_MAX if none */
 	bool timers_dirty;		/* a device was touched: recompute the deadline */
-	struct vm_dev_ref dev_refs[8];
+	struct vm_dev_ref dev_refs[12];
 	unsigned ndev_refs;
 
 	char console_line[VM_CONSOLE_LINE];
