@@ -12,7 +12,16 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 
+# tools/linux-assets.sh fetches Debian's kernel with apt-get download: the
+# package lists must know it.
+lists_ok() {
+	apt-cache policy busybox-static 2>/dev/null | grep -q 'Candidate: [0-9]'
+}
+
 if [ -z "$missing" ]; then
+	if ! lists_ok && [ "${1:-}" != "--check" ] && [ "$(id -u)" -eq 0 ]; then
+		apt-get update -q
+	fi
 	exit 0
 fi
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 # The busybox applets tests/guests/linux/init runs, linked in /bin. The kernel
 # runs /init through its "#!/bin/sh" line, so sh must be among them.
-APPLETS = ("sh", "mount", "cat", "echo", "grep", "cut", "uname", "sleep", "poweroff")
+APPLETS = ("sh", "mount", "cat", "echo", "grep", "cut", "uname", "sleep", "poweroff", "ls")
 
 # Character devices the console needs before devtmpfs is mounted, as
 # (path, major, minor, permissions): Documentation/admin-guide/devices.txt.

@@ -213,6 +213,8 @@ SCENARIOS: list[Scenario] = [
              [started("linux"), says("linux", "KEEL-LINUX-USERSPACE-OK"),
               says("linux", r"uname: 6\.1\.\S+-amd64"),
               says("linux", r"processor\s*: 0"),
+              says("linux", r"cpus with the hypervisor flag: 1"),
+              says("linux", r"pci: 0000:00:00\.0"),      # the host bridge, through the DSDT's PCI0
               # the PIT through IO-APIC pin 2, the local APIC timer, the UART's IRQ 4
               says("linux", r"\s*0:\s+[1-9]\d*\s+IO-APIC\s+2-edge\s+timer"),
               says("linux", r"\s*LOC:\s+[1-9]\d*\s+Local timer interrupts"),
