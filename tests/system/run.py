@@ -424,7 +424,7 @@ def bench_linux(kernel: Path, keep: bool, scale: float) -> int:
     import linux_bare
     from concurrent.futures import ThreadPoolExecutor
 
-    s = next(x for x in sc_table.SCENARIOS if x.name == "linux")
+    s = next(x for x in sc_table.SCENARIOS if x.name == "linux-bench")
     if linux_bare.KERNEL_CMDLINE != sc_table.LINUX_CMDLINE:
         print("bench: FAILED: the bare and Keel runs would boot different command lines")
         return 1

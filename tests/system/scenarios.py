@@ -147,6 +147,23 @@ CONFIGS = Path(__file__).resolve().parent / "configs"
 BOCHS_TIME0 = 946684800     # run.py's Bochs clock: 2000-01-01 00:00:00 UTC
 
 
+LINUX_MUST = [
+    started("linux"),
+    says("linux", "KEEL-LINUX-USERSPACE-OK"),
+    says("linux", r"uname: 6\.1\.\S+-amd64"),
+    says("linux", r"processor\s*: 0"),
+    says("linux", r"cpus with the hypervisor flag: 1"),
+    says("linux", r"pci: 0000:00:00\.0"),      # the host bridge, through the DSDT's PCI0
+    # the PIT through IO-APIC pin 2, the local APIC timer, the UART's IRQ 4
+    says("linux", r"\s*0:\s+[1-9]\d*\s+IO-APIC\s+2-edge\s+timer"),
+    says("linux", r"\s*LOC:\s+[1-9]\d*\s+Local timer interrupts"),
+    says("linux", r"\s*4:\s+[1-9]\d*\s+IO-APIC\s+4-edge\s+ttyS0"),
+    says("linux", "KEEL-LINUX-POWEROFF"),
+    r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED,
+]
+LINUX_MUST_NOT = [says("linux", r".*(Kernel panic|BUG:|Oops|Call Trace).*")]
+
+
 def linux_clock(log: str) -> list[str]:
     """The guest's wall clock against the host's (the TSC, which Keel
     passes through, at the rate Keel measured): around a 2 s sleep the guest
@@ -207,22 +224,15 @@ SCENARIOS: list[Scenario] = [
     Scenario("qemu-uefi-novmx", "QEMU TCG, OVMF + GRUB EFI: no VMX is reported, then shutdown",
              [HELLO], NOVMX_MUST, must_not=[ANY_VM_STARTED],
              emulator="qemu-uefi", errors_ok=True, timeout=120),
-    Scenario("linux", "Debian's stock kernel to userspace: platform devices, interrupts, "
-             "clock, ACPI power-off",
-             [LINUX],
-             [started("linux"), says("linux", "KEEL-LINUX-USERSPACE-OK"),
-              says("linux", r"uname: 6\.1\.\S+-amd64"),
-              says("linux", r"processor\s*: 0"),
-              says("linux", r"cpus with the hypervisor flag: 1"),
-              says("linux", r"pci: 0000:00:00\.0"),      # the host bridge, through the DSDT's PCI0
-              # the PIT through IO-APIC pin 2, the local APIC timer, the UART's IRQ 4
-              says("linux", r"\s*0:\s+[1-9]\d*\s+IO-APIC\s+2-edge\s+timer"),
-              says("linux", r"\s*LOC:\s+[1-9]\d*\s+Local timer interrupts"),
-              says("linux", r"\s*4:\s+[1-9]\d*\s+IO-APIC\s+4-edge\s+ttyS0"),
-              says("linux", "KEEL-LINUX-POWEROFF"),
-              r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED],
-             must_not=[says("linux", r".*(Kernel panic|BUG:|Oops|Call Trace).*")],
-             checks=[linux_clock], megs=384, timeout=600,
+    Scenario("linux", "Debian's stock kernel to userspace (platform devices, interrupts, clock, "
+             "ACPI power-off) beside a test guest and one that triple-faults",
+             [LINUX, TRIPLE, HELLO],
+             LINUX_MUST + [started("triple"), triple_fault("triple")] + passes(HELLO),
+             must_not=LINUX_MUST_NOT + [says("triple", "FAIL.*")],
+             checks=[linux_clock], megs=384, timeout=600),
+    Scenario("linux-bench", "the stock kernel alone, for make bench (run.py --bench)",
+             [LINUX], LINUX_MUST, must_not=LINUX_MUST_NOT,
+             checks=[linux_clock], megs=384, timeout=600, bench=True,
              time_marker=says("linux", "KEEL-LINUX-USERSPACE-OK")),
     Scenario("config-errors", "bad VMs in keel.toml are reported by file:line and key and "
              "left out; a kernel that is no bzImage is refused; the good VM runs",
