@@ -112,6 +112,7 @@ static struct vm *start_config_vm(const struct vm_config *c)
 	vm = vm_create(c->name, c->memory);
 	if (!vm)
 		return NULL;
+	vm->console_off = c->console == CONFIG_CONSOLE_NONE;
 	err = load_config_vm(vm, c, &bs, why, sizeof(why));
 	err = err ?: vcpu_set_boot_state(vm->vcpus[0], &bs);
 	err = err ?: sched_add_vm(vm);

@@ -117,6 +117,8 @@ void vm_console_flush(struct vm *vm)
  * as '?' so a guest cannot drive the host's terminal. */
 void vm_console_putc(struct vm *vm, u8 ch)
 {
+	if (vm->console_off)
+		return;
 	if (ch == '\n') {
 		if (vm->console_len == 0)
 			log_raw("%s|", vm->name);

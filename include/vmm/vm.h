@@ -58,6 +58,7 @@ struct vm {
 	struct vm_dev_ref dev_refs[12];
 	unsigned ndev_refs;
 
+	bool console_off;		/* console = "none": the UART's output is dropped */
 	char console_line[VM_CONSOLE_LINE];
 	unsigned console_len;
 

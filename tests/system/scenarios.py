@@ -235,15 +235,18 @@ SCENARIOS: list[Scenario] = [
              checks=[linux_clock], megs=384, timeout=600, bench=True,
              time_marker=says("linux", "KEEL-LINUX-USERSPACE-OK")),
     Scenario("config-errors", "bad VMs in keel.toml are reported by file:line and key and "
-             "left out; a kernel that is no bzImage is refused; the good VM runs",
+             "left out; a kernel that is no bzImage is refused; the good VMs run, one "
+             "with console = \"none\"",
              [HELLO],
              [r'E keel\.toml:17: vm "web": memory: "12X" is not a size',
               r'E keel\.toml:20: vm "hello": name: "hello" is already used by the vm on line 7',
               r'E keel\.toml:27: vm "ghost": kernel: module "missing\.bin" was not loaded',
               r'E keel\.toml:33: vm "typo": unknown key "memroy"',
               r"E vm notlinux: not started: .*",
+              exit_code("quiet", 0),
               ] + passes(HELLO) + [ALL_STOPPED],
-             must_not=[started("web"), started("ghost"), started("typo"), started("notlinux")],
+             must_not=[started("web"), started("ghost"), started("typo"), started("notlinux"),
+                       GUEST_LINE.format(name="quiet")],     # console = "none"
              config=(CONFIGS / "errors.toml").read_text(), modules=["long64.bin"], errors_ok=True),
     Scenario("bench", "exit-path cost in instructions (run.py --bench)",
              [BENCH],
