@@ -2,9 +2,11 @@
  * Local APIC model (xAPIC and x2APIC), after the Intel SDM Vol 3
  * chapter 11 (chapter 10 in editions before 2023). Section numbers below
  * are chapter 11's: 11.4 enabling and IA32_APIC_BASE, 11.5 the local
- * vector table, error handling and the timer, 11.6 IPIs and destinations,
+ * vector table and error handling, 11.6 IPIs and destinations,
  * 11.8 priorities, IRR/ISR/TMR and EOI, 11.9 the spurious vector, 11.12
- * x2APIC (register map, reserved-bit #GPs, state transitions).
+ * x2APIC (register map, reserved-bit #GPs, state transitions). The timer
+ * (11.5.4) is devices/vlapic_timer.c; devices/vlapic_priv.h is what the
+ * two files share.
  *
  * Simplifications a guest cannot observe as a fault:
  *  - Messages are delivered at once: ICR and LVT delivery status always
@@ -17,12 +19,12 @@
  *    holes read 0; in x2APIC mode they raise #GP as the SDM says.
  *  - LINT0/LINT1 are not pins here: the VMM asks vlapic_accepts_pic() and
  *    vlapic_nmi_on_lint1(); thermal, performance and CMCI never fire.
- *  - Timer mode 11b (reserved) counts like one-shot.
  */
 #include "devices/vlapic.h"
 #include "arch/msr.h"
 #include "lib/log.h"
 #include "lib/time.h"
+#include "vlapic_priv.h"
 
 /* IA32_APIC_BASE (11.4.4, Figure 11-5). */
 #define APIC_BASE_BSP		BIT(8)
@@ -44,21 +46,6 @@
 #define LDR_XAPIC_ID		0xff000000u	/* logical APIC ID, bits 31:24 */
 #define DFR_MODEL		0xf0000000u	/* 1111b flat, 0000b cluster */
 #define DFR_ONES		0x0fffffffu	/* bits 27:0 read as ones */
-
-/* Local vector table entries (Figure 11-8). */
-#define LVT_VECTOR		0xffu
-#define LVT_DM			(7u << 8)	/* delivery mode */
-#define LVT_DS			BIT(12)	/* delivery status (read-only) */
-#define LVT_POLARITY		BIT(13)	/* LINT0/1 */
-#define LVT_REMOTE_IRR		BIT(14)	/* LINT0/1 (read-only) */
-#define LVT_LEVEL		BIT(15)	/* LINT0/1 trigger mode */
-#define LVT_MASKED		BIT(16)
-#define LVT_TIMER_MODE		(3u << 17)	/* Table 11-2 */
-#define LVT_TIMER_SHIFT		17
-
-enum { TIMER_ONESHOT = 0, TIMER_PERIODIC = 1, TIMER_TSC_DEADLINE = 2 };
-
-#define DCR_MASK		0x0bu	/* divide value in bits 3 and 1:0 (Figure 11-10) */
 
 /* Error status bits (11.5.3, Figure 11-9). */
 #define ESR_SEND_ILLEGAL	BIT(5)	/* sent vector 0-15 */
@@ -85,9 +72,6 @@ static const u32 lvt_writable[VLAPIC_NR_LVT] = {
 	[VLAPIC_LVT_LINT1]	= LVT_VECTOR | LVT_DM | LVT_POLARITY | LVT_LEVEL | LVT_MASKED,
 	[VLAPIC_LVT_ERROR]	= LVT_VECTOR | LVT_MASKED,
 };
-
-#define VLAPIC_CYCLE_NS		(NSEC_PER_SEC / VLAPIC_BUS_HZ)
-STATIC_ASSERT(NSEC_PER_SEC % VLAPIC_BUS_HZ == 0, "APIC bus cycle must be whole nanoseconds");
 
 /*
  * The register map: index = xAPIC offset >> 4 = x2APIC MSR - 0x800
@@ -171,7 +155,7 @@ static int vec_highest(const u32 *set)
 
 /* --- modes ----------------------------------------------------------------- */
 
-static bool vlapic_hw_enabled(const struct vlapic_state *s)
+bool vlapic_hw_enabled(const struct vlapic_state *s)
 {
 	return s->apic_base & APIC_BASE_EN;
 }
@@ -333,7 +317,7 @@ void vlapic_set_irq(struct vlapic *lapic, u8 vector, bool level_triggered)
 }
 
 /* An interrupt from the local vector table, unless the entry is masked. */
-static void vlapic_lvt_fire(struct vlapic *lapic, enum vlapic_lvt lvt)
+void vlapic_lvt_fire(struct vlapic *lapic, enum vlapic_lvt lvt)
 {
 	u32 entry = lapic->state.lvt[lvt];
 
@@ -379,118 +363,6 @@ static void vlapic_eoi(struct vlapic *lapic)
 		lapic->wiring.eoi(lapic->wiring.ctx, (u8)vec);
 }
 
-/* --- timer (11.5.4) ----------------------------------------------------------- */
-
-static unsigned vlapic_timer_mode(const struct vlapic_state *s)
-{
-	return (s->lvt[VLAPIC_LVT_TIMER] & LVT_TIMER_MODE) >> LVT_TIMER_SHIFT;
-}
-
-/* Nanoseconds per count: the bus cycle times the divider, whose code
- * 0-6 in DCR bits 3,1:0 means 2^(code+1) and 7 means 1 (Figure 11-10). */
-static u64 vlapic_tick_ns(const struct vlapic_state *s)
-{
-	unsigned code = (s->timer_dcr & 3) | ((s->timer_dcr & 8) >> 1);
-
-	return VLAPIC_CYCLE_NS << ((code + 1) & 7);
-}
-
-/* The current count: ticks left before the count reaches zero, rounded up. */
-static u32 vlapic_timer_count(const struct vlapic_state *s, u64 now)
-{
-	u64 tick = vlapic_tick_ns(s), left;
-
-	if (!s->timer_armed || vlapic_timer_mode(s) == TIMER_TSC_DEADLINE)
-		return 0;
-	if (now < s->timer_due_ns) {
-		left = s->timer_due_ns - now;
-	} else if (vlapic_timer_mode(s) == TIMER_PERIODIC) {
-		u64 period = s->timer_initial * tick;
-		left = period - (now - s->timer_due_ns) % period;
-	} else {
-		return 0;
-	}
-	return (u32)((left + tick - 1) / tick);
-}
-
-/*
- * Periodic mode reloads from the previous due time, not from now, so
- * periods do not drift; periods missed while no one called are one
- * interrupt (IRR holds one bit per vector anyway).
- */
-void vlapic_advance(struct vlapic *lapic, u64 now_ns)
-{
-	struct vlapic_state *s = &lapic->state;
-	u64 period;
-
-	if (!s->timer_armed || now_ns < s->timer_due_ns)
-		return;
-	switch (vlapic_timer_mode(s)) {
-	case TIMER_PERIODIC:
-		period = s->timer_initial * vlapic_tick_ns(s);
-		s->timer_due_ns += ((now_ns - s->timer_due_ns) / period + 1) * period;
-		break;
-	case TIMER_TSC_DEADLINE:
-		s->tsc_deadline = 0;	/* it disarms and clears itself */
-		s->timer_armed = false;
-		break;
-	default:
-		s->timer_armed = false;
-		break;
-	}
-	vlapic_lvt_fire(lapic, VLAPIC_LVT_TIMER);
-}
-
-u64 vlapic_next_deadline(const struct vlapic *lapic)
-{
-	return lapic->state.timer_armed ? lapic->state.timer_due_ns : UINT64_MAX;
-}
-
-/* Writing the initial count (re)starts the count; 0 stops it. Ignored in
- * TSC-deadline mode (11.5.4.1). */
-static void vlapic_timer_initial_write(struct vlapic_state *s, u32 val, u64 now)
-{
-	if (vlapic_timer_mode(s) == TIMER_TSC_DEADLINE)
-		return;
-	s->timer_initial = val;
-	s->timer_armed = val != 0;
-	s->timer_due_ns = now + val * vlapic_tick_ns(s);
-}
-
-/* A new divider applies to the counts still to go. */
-static void vlapic_timer_dcr_write(struct vlapic_state *s, u32 val, u64 now)
-{
-	u32 left = vlapic_timer_count(s, now);
-
-	s->timer_dcr = val & DCR_MASK;
-	if (s->timer_armed && vlapic_timer_mode(s) != TIMER_TSC_DEADLINE)
-		s->timer_due_ns = now + left * vlapic_tick_ns(s);
-}
-
-u64 vlapic_tsc_deadline_read(struct vlapic *lapic)
-{
-	vlapic_advance(lapic, time_now_ns());
-	if (vlapic_timer_mode(&lapic->state) != TIMER_TSC_DEADLINE)
-		return 0;
-	return lapic->state.tsc_deadline;
-}
-
-/* The guest TSC is the host's, so the deadline converts straight to our
- * clock. A deadline already past fires at once; 0 disarms. */
-void vlapic_tsc_deadline_write(struct vlapic *lapic, u64 val)
-{
-	struct vlapic_state *s = &lapic->state;
-	u64 now = time_now_ns();
-
-	vlapic_advance(lapic, now);
-	if (!vlapic_hw_enabled(s) || vlapic_timer_mode(s) != TIMER_TSC_DEADLINE)
-		return;
-	s->tsc_deadline = val;
-	s->timer_armed = val != 0;
-	s->timer_due_ns = time_tsc_to_ns(val);
-	vlapic_advance(lapic, now);
-}
-
 /* --- register writes ------------------------------------------------------- */
 
 /* While software-disabled, LVT mask bits stay set (11.4.7.2). A new timer
@@ -503,11 +375,8 @@ static void vlapic_lvt_write(struct vlapic_state *s, enum vlapic_lvt lvt, u32 va
 	if (!(s->svr & SVR_ENABLE))
 		val |= LVT_MASKED;
 	s->lvt[lvt] = val;
-	if (lvt == VLAPIC_LVT_TIMER && ((old ^ val) & LVT_TIMER_MODE)) {
-		s->timer_armed = false;
-		s->timer_initial = 0;
-		s->tsc_deadline = 0;
-	}
+	if (lvt == VLAPIC_LVT_TIMER && ((old ^ val) & LVT_TIMER_MODE))
+		vlapic_timer_disarm(s);
 }
 
 static void vlapic_svr_write(struct vlapic_state *s, u32 val)

@@ -3,6 +3,6 @@ UNIT_SRCS_exit := vmm/exit.c vmm/cpuid.c vmm/io.c vmm/msr.c vmm/cr.c vmm/hyperca
 	vmm/mmio.c vmm/guest_mem.c vmm/insn_decode.c vmm/insn_emulate.c vmm/vm.c vmm/io_bus.c \
 	vmm/intr.c vmm/platform.c vmm/console.c \
 	devices/ns16550.c devices/testdev.c devices/i8254.c devices/i8259.c devices/mc146818.c \
-	devices/vlapic.c devices/vioapic.c devices/acpi_pm.c devices/pci_host.c \
+	devices/vlapic.c devices/vlapic_timer.c devices/vioapic.c devices/acpi_pm.c devices/pci_host.c \
 	drivers/host_rtc.c lib/date.c mm/gpa_map.c mm/ept.c \
 	lib/log.c lib/printf.c lib/string.c tests/unit/fake_mm.c tests/unit/fake_kernel.c
