@@ -1,5 +1,6 @@
 /*
- * Local APIC model for guests, one per vCPU (devices/vlapic.c, its timer in devices/vlapic_timer.c), after the
+ * Local APIC model for guests, one per vCPU (devices/vlapic.c, its timer in
+ * devices/vlapic_timer.c), after the
  * Intel SDM Vol 3 chapter 11 "Advanced Programmable Interrupt Controller"
  * (chapter 10 in editions before 2023): the xAPIC page at 0xfee00000,
  * the x2APIC MSRs 0x800-0x8ff, IA32_APIC_BASE, the APIC timer with its
