@@ -1,8 +1,8 @@
 /*
  * A VM's ACPI tables, after ACPI 6.5: RSDP (5.2.5), RSDT (5.2.7), XSDT
  * (5.2.8), FADT revision 6.5 (5.2.9), FACS (5.2.10), DSDT (5.2.11.1) and
- * MADT (5.2.12). The DSDT's AML (chapter 20) is built by small encoders
- * for the terms it needs; its resource template follows 6.4.
+ * MADT (5.2.12). The DSDT's AML (chapter 20) and its _CRS resource
+ * template (6.4) are written with the encoders of vmm/aml.c.
  *
  * Layout in the buffer: the RSDP first (the guest scans for it), then
  * the FACS (64-byte aligned, 5.2.10), then every table before the tables
@@ -10,73 +10,8 @@
  * So an address is known when it is written and each table is summed once.
  */
 #include "vmm/acpi_build.h"
+#include "vmm/aml.h"
 #include "lib/string.h"
-
-/* The buffer being written: pos counts on past len when full, so the size
- * the tables need is known even when they do not fit. */
-struct acpi_out {
-	u8 *buf;
-	size_t len;
-	size_t pos;
-	u64 gpa;	/* guest-physical address of buf[0] */
-	bool full;	/* something did not fit: no more writes */
-};
-
-/* Room for n more bytes at pos, zeroed, or NULL (and the buffer full). */
-static u8 *out_reserve(struct acpi_out *o, size_t n)
-{
-	u8 *p;
-
-	if (!o->full && n > o->len - o->pos)
-		o->full = true;
-	o->pos += n;
-	if (o->full)
-		return NULL;
-	p = o->buf + o->pos - n;
-	memset(p, 0, n);
-	return p;
-}
-
-static void out_bytes(struct acpi_out *o, const void *src, size_t n)
-{
-	u8 *p = out_reserve(o, n);
-
-	if (p)
-		memcpy(p, src, n);
-}
-
-/* Little-endian integers, as every ACPI field is (5.2). */
-static void out_le(struct acpi_out *o, u64 val, unsigned size)
-{
-	u8 *p = out_reserve(o, size);
-
-	for (unsigned i = 0; p && i < size; i++)
-		p[i] = val >> (8 * i);
-}
-
-static void out_u8(struct acpi_out *o, u8 v) { out_le(o, v, 1); }
-static void out_u16(struct acpi_out *o, u16 v) { out_le(o, v, 2); }
-static void out_u32(struct acpi_out *o, u32 v) { out_le(o, v, 4); }
-
-/* Pad with zeros until the guest-physical address is a multiple of align. */
-static void out_align(struct acpi_out *o, u64 align)
-{
-	u64 here = o->gpa + o->pos;
-
-	out_reserve(o, ALIGN_UP(here, align) - here);
-}
-
-/* Insert n bytes at offset at, moving what follows up. */
-static void out_insert(struct acpi_out *o, size_t at, const u8 *src, size_t n)
-{
-	if (!o->full && n > o->len - o->pos)
-		o->full = true;
-	if (!o->full) {
-		memmove(o->buf + at + n, o->buf + at, o->pos - at);
-		memcpy(o->buf + at, src, n);
-	}
-	o->pos += n;
-}
 
 static u8 acpi_checksum(const u8 *p, size_t n)
 {
@@ -87,274 +22,31 @@ static u8 acpi_checksum(const u8 *p, size_t n)
 	return (u8)-sum;
 }
 
-/* --- AML encoders (ACPI 6.5 chapter 20) -------------------------------- */
-
-#define AML_ZERO_OP		0x00
-#define AML_ONE_OP		0x01
-#define AML_NAME_OP		0x08
-#define AML_BYTE_PREFIX		0x0a
-#define AML_WORD_PREFIX		0x0b
-#define AML_DWORD_PREFIX	0x0c
-#define AML_QWORD_PREFIX	0x0e
-#define AML_SCOPE_OP		0x10
-#define AML_BUFFER_OP		0x11
-#define AML_PACKAGE_OP		0x12
-#define AML_DUAL_NAME_PREFIX	0x2e
-#define AML_MULTI_NAME_PREFIX	0x2f
-#define AML_EXT_OP_PREFIX	0x5b
-#define AML_DEVICE_OP		0x82	/* after AML_EXT_OP_PREFIX */
-#define AML_ROOT_CHAR		'\\'
-#define AML_PARENT_CHAR		'^'
-
-/*
- * PkgLength (20.2.4) for a package whose body (what follows the PkgLength)
- * is body bytes. The lead byte's bits 7:6 count the bytes that follow;
- * with none, bits 5:0 are the length, else bits 3:0 are its low nibble
- * and each following byte 8 more bits. The length counts its own bytes.
- */
-unsigned acpi_build_pkglen(size_t body, u8 enc[4])
-{
-	unsigned n;
-	size_t total;
-
-	if (body > 0xfffffff - 4)	/* 28 bits at most, with 4 bytes of encoding */
-		return 0;
-	n = body + 1 <= 0x3f ? 1 : body + 2 <= 0xfff ? 2 : body + 3 <= 0xfffff ? 3 : 4;
-	total = body + n;
-	if (n == 1) {
-		enc[0] = total;
-		return 1;
-	}
-	enc[0] = (n - 1) << 6 | (total & 0xf);
-	for (unsigned i = 1; i < n; i++)
-		enc[i] = total >> (4 + 8 * (i - 1));
-	return n;
-}
-
-/* Close a package opened at start: insert the PkgLength of the bytes since. */
-static void aml_pkg_close(struct acpi_out *o, size_t start)
-{
-	u8 enc[4];
-	unsigned n = acpi_build_pkglen(o->pos - start, enc);
-
-	if (!n) {
-		o->full = true;		/* unencodable; far beyond any buffer */
-		return;
-	}
-	out_insert(o, start, enc, n);
-}
-
-/* An integer in the shortest encoding (20.2.3, ComputationalData). */
-static void aml_integer(struct acpi_out *o, u64 v)
-{
-	if (v <= 1) {
-		out_u8(o, v ? AML_ONE_OP : AML_ZERO_OP);
-	} else if (v <= 0xff) {
-		out_u8(o, AML_BYTE_PREFIX);
-		out_u8(o, v);
-	} else if (v <= 0xffff) {
-		out_u8(o, AML_WORD_PREFIX);
-		out_u16(o, v);
-	} else if (v <= 0xffffffff) {
-		out_u8(o, AML_DWORD_PREFIX);
-		out_u32(o, v);
-	} else {
-		out_u8(o, AML_QWORD_PREFIX);
-		out_le(o, v, 8);
-	}
-}
-
-/* One NameSeg (20.2.2): up to 4 characters, padded with '_'; returns its length in path. */
-static size_t aml_nameseg(struct acpi_out *o, const char *seg)
-{
-	size_t n = 0;
-
-	while (n < 4 && seg[n] && seg[n] != '.')
-		n++;
-	for (size_t i = 0; i < 4; i++)
-		out_u8(o, i < n ? seg[i] : '_');
-	return n;
-}
-
-/*
- * A NameString (20.2.2) from ASL-style text: "\\_SB.PCI0", "^FOO", "_HID".
- * Two segments take a DualNamePrefix, more a MultiNamePrefix and a count.
- */
-static void aml_name(struct acpi_out *o, const char *path)
-{
-	unsigned nsegs = 1;
-
-	while (*path == AML_ROOT_CHAR || *path == AML_PARENT_CHAR)
-		out_u8(o, *path++);
-	for (const char *p = path; *p; p++)
-		nsegs += *p == '.';
-	if (nsegs == 2)
-		out_u8(o, AML_DUAL_NAME_PREFIX);
-	if (nsegs > 2) {
-		out_u8(o, AML_MULTI_NAME_PREFIX);
-		out_u8(o, nsegs);
-	}
-	for (unsigned i = 0; i < nsegs; i++) {
-		path += aml_nameseg(o, path);
-		if (*path == '.')
-			path++;
-	}
-}
-
-/* Name(path, ...): the object to bind follows. */
-static void aml_name_decl(struct acpi_out *o, const char *path)
-{
-	out_u8(o, AML_NAME_OP);
-	aml_name(o, path);
-}
-
-/*
- * EISAID("PNP0A03") (ASL, chapter 19): three letters of 5 bits each (A = 1) and
- * four hex digits, stored big-endian in a DWord. id must be 7 characters.
- */
-static void aml_eisaid(struct acpi_out *o, const char *id)
-{
-	u32 v = (u32)(id[0] & 0x1f) << 26 | (u32)(id[1] & 0x1f) << 21 | (u32)(id[2] & 0x1f) << 16;
-
-	for (unsigned i = 3; i < 7; i++) {
-		char c = id[i];
-
-		v |= (u32)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10) << (4 * (6 - i));
-	}
-	out_u8(o, AML_DWORD_PREFIX);
-	out_u32(o, __builtin_bswap32(v));
-}
-
-/* Scope(path) { ... } and Device(path) { ... }: open returns what close takes. */
-static size_t aml_scope_open(struct acpi_out *o, const char *path)
-{
-	size_t start;
-
-	out_u8(o, AML_SCOPE_OP);
-	start = o->pos;
-	aml_name(o, path);
-	return start;
-}
-
-static size_t aml_device_open(struct acpi_out *o, const char *path)
-{
-	size_t start;
-
-	out_u8(o, AML_EXT_OP_PREFIX);
-	out_u8(o, AML_DEVICE_OP);
-	start = o->pos;
-	aml_name(o, path);
-	return start;
-}
-
-/* Package(){ elements }: NumElements is a byte (20.2.5.4). */
-static size_t aml_package_open(struct acpi_out *o, u8 nelems)
-{
-	size_t start;
-
-	out_u8(o, AML_PACKAGE_OP);
-	start = o->pos;
-	out_u8(o, nelems);
-	return start;
-}
-
-static size_t aml_buffer_open(struct acpi_out *o)
-{
-	out_u8(o, AML_BUFFER_OP);
-	return o->pos;
-}
-
-/* A Buffer's BufferSize integer comes before its bytes: insert it, then the PkgLength. */
-static void aml_buffer_close(struct acpi_out *o, size_t start)
-{
-	u8 enc[9];
-	struct acpi_out t = { .buf = enc, .len = sizeof(enc) };
-
-	aml_integer(&t, o->pos - start);
-	out_insert(o, start, enc, t.pos);
-	aml_pkg_close(o, start);
-}
-
-/* --- Resource descriptors for _CRS (6.4) ---------------------------------- */
-
-#define RES_IO			0x47	/* small item 8, length 7 (6.4.2.5) */
-#define RES_IO_DECODE16		BIT(0)
-#define RES_DWORD_ADDR		0x87	/* large item 7 (6.4.3.5.2) */
-#define RES_WORD_ADDR		0x88	/* large item 8 (6.4.3.5.3) */
-#define RES_END_TAG		0x79	/* small item 0xf, length 1 (6.4.2.9) */
-
-#define RES_TYPE_MEM		0
-#define RES_TYPE_IO		1
-#define RES_TYPE_BUS		2
-/* General flags: a producer (bit 0 clear), positive decode, fixed min and max. */
-#define RES_FLAGS_FIXED_WINDOW	(BIT(3) | BIT(2))
-#define RES_IO_ENTIRE_RANGE	3	/* _RNG: ISA and non-ISA ranges */
-#define RES_MEM_RW		BIT(0)
-#define RES_MEM_CACHEABLE	(1u << 1)	/* _MEM, bits 2:1 */
-
-static void res_io(struct acpi_out *o, u16 base, u8 len)
-{
-	out_u8(o, RES_IO);
-	out_u8(o, RES_IO_DECODE16);
-	out_u16(o, base);	/* minimum and maximum base */
-	out_u16(o, base);
-	out_u8(o, 1);		/* alignment */
-	out_u8(o, len);
-}
-
-/* A Word Address Space descriptor for the window min..max. */
-static void res_word_window(struct acpi_out *o, u8 type, u8 type_flags, u16 min, u16 max)
-{
-	out_u8(o, RES_WORD_ADDR);
-	out_u16(o, 13);		/* length of what follows */
-	out_u8(o, type);
-	out_u8(o, RES_FLAGS_FIXED_WINDOW);
-	out_u8(o, type_flags);
-	out_u16(o, 0);		/* granularity */
-	out_u16(o, min);
-	out_u16(o, max);
-	out_u16(o, 0);		/* translation offset */
-	out_u16(o, max - min + 1);
-}
-
-static void res_dword_mem_window(struct acpi_out *o, u8 type_flags, u32 min, u32 max)
-{
-	out_u8(o, RES_DWORD_ADDR);
-	out_u16(o, 23);
-	out_u8(o, RES_TYPE_MEM);
-	out_u8(o, RES_FLAGS_FIXED_WINDOW);
-	out_u8(o, type_flags);
-	out_u32(o, 0);
-	out_u32(o, min);
-	out_u32(o, max);
-	out_u32(o, 0);
-	out_u32(o, max - min + 1);
-}
+/* --- DSDT (5.2.11.1) ------------------------------------------------------- */
 
 /*
  * What the PCI root bridge decodes: bus 0-0xff, all ports but its own
  * configuration ports (claimed as an I/O descriptor), the legacy VGA
  * window and the 32-bit MMIO window below the IO-APIC.
  */
-static void dsdt_pci0_crs(struct acpi_out *o, const struct acpi_build_cfg *cfg)
+static void dsdt_pci0_crs(struct aml_out *o, const struct acpi_build_cfg *cfg)
 {
 	size_t buf;
 
 	aml_name_decl(o, "_CRS");
 	buf = aml_buffer_open(o);
-	res_word_window(o, RES_TYPE_BUS, 0, 0x00, 0xff);
-	res_io(o, 0xcf8, 8);
-	res_word_window(o, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0000, 0x0cf7);
-	res_word_window(o, RES_TYPE_IO, RES_IO_ENTIRE_RANGE, 0x0d00, 0xffff);
-	res_dword_mem_window(o, RES_MEM_RW | RES_MEM_CACHEABLE, 0xa0000, 0xbffff);
-	res_dword_mem_window(o, RES_MEM_RW, cfg->pci_mmio_base, ACPI_BUILD_PCI_MMIO_END);
-	out_u8(o, RES_END_TAG);
-	out_u8(o, 0);		/* checksum 0: "treat as correct" */
+	aml_res_word_window(o, AML_RES_TYPE_BUS, 0, 0x00, 0xff);
+	aml_res_io(o, 0xcf8, 8);
+	aml_res_word_window(o, AML_RES_TYPE_IO, AML_RES_IO_ENTIRE_RANGE, 0x0000, 0x0cf7);
+	aml_res_word_window(o, AML_RES_TYPE_IO, AML_RES_IO_ENTIRE_RANGE, 0x0d00, 0xffff);
+	aml_res_dword_mem_window(o, AML_RES_MEM_RW | AML_RES_MEM_CACHEABLE, 0xa0000, 0xbffff);
+	aml_res_dword_mem_window(o, AML_RES_MEM_RW, cfg->pci_mmio_base, ACPI_BUILD_PCI_MMIO_END);
+	aml_res_end(o);
 	aml_buffer_close(o, buf);
 }
 
 /* The DSDT's definition block: \_S5 (7.4.2) and the PCI root bridge \_SB.PCI0. */
-static void dsdt_body(struct acpi_out *o, const struct acpi_build_cfg *cfg)
+static void dsdt_body(struct aml_out *o, const struct acpi_build_cfg *cfg)
 {
 	size_t pkg, sb, pci0;
 
@@ -523,26 +215,26 @@ STATIC_ASSERT(sizeof(struct acpi_facs) == 64, "ACPI 6.5 5.2.10");
 #define LAPIC_LINT1		1
 
 /* System Description Table Header (5.2.6); table_end() fills length and checksum. */
-static size_t table_begin(struct acpi_out *o, const char sig[4], u8 revision)
+static size_t table_begin(struct aml_out *o, const char sig[4], u8 revision)
 {
 	size_t start;
 
-	out_align(o, ACPI_TABLE_ALIGN);
+	aml_out_align(o, ACPI_TABLE_ALIGN);
 	start = o->pos;
-	out_bytes(o, sig, 4);
-	out_u32(o, 0);
-	out_u8(o, revision);
-	out_u8(o, 0);
-	out_bytes(o, ACPI_OEM_ID, 6);
-	out_bytes(o, ACPI_OEM_TABLE_ID, 8);
-	out_u32(o, ACPI_OEM_REVISION);
-	out_bytes(o, ACPI_CREATOR_ID, 4);
-	out_u32(o, ACPI_CREATOR_REVISION);
+	aml_out_bytes(o, sig, 4);
+	aml_out_u32(o, 0);
+	aml_out_u8(o, revision);
+	aml_out_u8(o, 0);
+	aml_out_bytes(o, ACPI_OEM_ID, 6);
+	aml_out_bytes(o, ACPI_OEM_TABLE_ID, 8);
+	aml_out_u32(o, ACPI_OEM_REVISION);
+	aml_out_bytes(o, ACPI_CREATOR_ID, 4);
+	aml_out_u32(o, ACPI_CREATOR_REVISION);
 	return start;
 }
 
 /* Finish the table begun at start; returns its guest-physical address. */
-static u64 table_end(struct acpi_out *o, size_t start)
+static u64 table_end(struct aml_out *o, size_t start)
 {
 	size_t len = o->pos - start;
 
@@ -553,10 +245,10 @@ static u64 table_end(struct acpi_out *o, size_t start)
 			t[4 + i] = (u32)len >> (8 * i);
 		t[9] = acpi_checksum(t, len);
 	}
-	return o->gpa + start;
+	return o->addr + start;
 }
 
-static u64 build_facs(struct acpi_out *o)
+static u64 build_facs(struct aml_out *o)
 {
 	struct acpi_facs facs = {
 		.signature = "FACS",
@@ -565,13 +257,13 @@ static u64 build_facs(struct acpi_out *o)
 	};
 	u64 at;
 
-	out_align(o, ACPI_FACS_ALIGN);
-	at = o->gpa + o->pos;
-	out_bytes(o, &facs, sizeof(facs));
+	aml_out_align(o, ACPI_FACS_ALIGN);
+	at = o->addr + o->pos;
+	aml_out_bytes(o, &facs, sizeof(facs));
 	return at;
 }
 
-static u64 build_dsdt(struct acpi_out *o, const struct acpi_build_cfg *cfg)
+static u64 build_dsdt(struct aml_out *o, const struct acpi_build_cfg *cfg)
 {
 	size_t start = table_begin(o, "DSDT", DSDT_REVISION);
 
@@ -594,7 +286,7 @@ static struct acpi_gas gas_io(u16 port, u8 bytes, u8 access_size)
  * legacy mode to leave, SCI_EN is always set), every address both in its
  * 32-bit field and in the X_ field, which must agree.
  */
-static u64 build_fadt(struct acpi_out *o, const struct acpi_build_cfg *cfg, u64 facs, u64 dsdt)
+static u64 build_fadt(struct aml_out *o, const struct acpi_build_cfg *cfg, u64 facs, u64 dsdt)
 {
 	u16 pm = cfg->pm_base;
 	struct acpi_fadt_body f = {
@@ -624,19 +316,19 @@ static u64 build_fadt(struct acpi_out *o, const struct acpi_build_cfg *cfg, u64 
 	};
 	size_t start = table_begin(o, "FACP", FADT_REVISION);
 
-	out_bytes(o, &f, sizeof(f));
+	aml_out_bytes(o, &f, sizeof(f));
 	return table_end(o, start);
 }
 
 /* Interrupt Source Override (5.2.12.5): ISA IRQ irq is GSI gsi. */
-static void madt_override(struct acpi_out *o, u8 irq, u32 gsi, u16 inti_flags)
+static void madt_override(struct aml_out *o, u8 irq, u32 gsi, u16 inti_flags)
 {
-	out_u8(o, MADT_INT_OVERRIDE);
-	out_u8(o, 10);
-	out_u8(o, 0);		/* bus: ISA */
-	out_u8(o, irq);
-	out_u32(o, gsi);
-	out_u16(o, inti_flags);
+	aml_out_u8(o, MADT_INT_OVERRIDE);
+	aml_out_u8(o, 10);
+	aml_out_u8(o, 0);	/* bus: ISA */
+	aml_out_u8(o, irq);
+	aml_out_u32(o, gsi);
+	aml_out_u16(o, inti_flags);
 }
 
 /*
@@ -644,43 +336,43 @@ static void madt_override(struct acpi_out *o, u8 irq, u32 gsi, u16 inti_flags)
  * IO-APIC (5.2.12.3), the two ISA overrides the platform has, and NMI on
  * LINT1 of every processor (5.2.12.7).
  */
-static u64 build_madt(struct acpi_out *o, const struct acpi_build_cfg *cfg)
+static u64 build_madt(struct aml_out *o, const struct acpi_build_cfg *cfg)
 {
 	size_t start = table_begin(o, "APIC", MADT_REVISION);
 
-	out_u32(o, cfg->lapic_base);
-	out_u32(o, MADT_PCAT_COMPAT);
+	aml_out_u32(o, cfg->lapic_base);
+	aml_out_u32(o, MADT_PCAT_COMPAT);
 	for (unsigned i = 0; i < cfg->ncpus; i++) {
-		out_u8(o, MADT_LAPIC);
-		out_u8(o, 8);
-		out_u8(o, i);			/* ACPI processor UID */
-		out_u8(o, i);			/* APIC ID */
-		out_u32(o, MADT_LAPIC_ENABLED);
+		aml_out_u8(o, MADT_LAPIC);
+		aml_out_u8(o, 8);
+		aml_out_u8(o, i);		/* ACPI processor UID */
+		aml_out_u8(o, i);		/* APIC ID */
+		aml_out_u32(o, MADT_LAPIC_ENABLED);
 	}
-	out_u8(o, MADT_IOAPIC);
-	out_u8(o, 12);
-	out_u8(o, cfg->ncpus);			/* IO-APIC ID, after the CPUs' */
-	out_u8(o, 0);
-	out_u32(o, cfg->ioapic_base);
-	out_u32(o, 0);				/* GSI base */
+	aml_out_u8(o, MADT_IOAPIC);
+	aml_out_u8(o, 12);
+	aml_out_u8(o, cfg->ncpus);		/* IO-APIC ID, after the CPUs' */
+	aml_out_u8(o, 0);
+	aml_out_u32(o, cfg->ioapic_base);
+	aml_out_u32(o, 0);			/* GSI base */
 	madt_override(o, ISA_IRQ_PIT, GSI_PIT, MPS_EDGE | MPS_ACTIVE_HIGH);
 	madt_override(o, ACPI_PM_SCI_IRQ, ACPI_PM_SCI_IRQ, MPS_LEVEL | MPS_ACTIVE_HIGH);
-	out_u8(o, MADT_LAPIC_NMI);
-	out_u8(o, 6);
-	out_u8(o, MADT_ALL_PROCESSORS);
-	out_u16(o, MPS_EDGE | MPS_ACTIVE_HIGH);
-	out_u8(o, LAPIC_LINT1);
+	aml_out_u8(o, MADT_LAPIC_NMI);
+	aml_out_u8(o, 6);
+	aml_out_u8(o, MADT_ALL_PROCESSORS);
+	aml_out_u16(o, MPS_EDGE | MPS_ACTIVE_HIGH);
+	aml_out_u8(o, LAPIC_LINT1);
 	return table_end(o, start);
 }
 
 /* RSDT (5.2.7) and XSDT (5.2.8): the same tables, 4- and 8-byte pointers. */
-static u64 build_root(struct acpi_out *o, const char sig[4], unsigned entry_size,
+static u64 build_root(struct aml_out *o, const char sig[4], unsigned entry_size,
 		      const u64 *tables, unsigned n)
 {
 	size_t start = table_begin(o, sig, entry_size == 4 ? RSDT_REVISION : XSDT_REVISION);
 
 	for (unsigned i = 0; i < n; i++)
-		out_le(o, tables[i], entry_size);
+		aml_out_le(o, tables[i], entry_size);
 	return table_end(o, start);
 }
 
@@ -715,14 +407,14 @@ static int acpi_build_check(const struct acpi_build_cfg *cfg, u64 gpa)
 
 int acpi_build(const struct acpi_build_cfg *cfg, u8 *buf, size_t len, u64 gpa, size_t *used)
 {
-	struct acpi_out o = { .buf = buf, .len = buf ? len : 0, .gpa = gpa };
+	struct aml_out o = { .buf = buf, .len = buf ? len : 0, .addr = gpa };
 	u64 facs, dsdt, tables[2], rsdt, xsdt;
 	u8 *rsdp;
 	int err = acpi_build_check(cfg, gpa);
 
 	if (err)
 		return err;
-	rsdp = out_reserve(&o, sizeof(struct acpi_rsdp));
+	rsdp = aml_out_reserve(&o, sizeof(struct acpi_rsdp));
 	facs = build_facs(&o);
 	dsdt = build_dsdt(&o, cfg);
 	tables[0] = build_fadt(&o, cfg, facs, dsdt);

@@ -4,6 +4,7 @@
  * guest-physical address. They describe the platform Keel gives a VM:
  * local APICs and one IO-APIC, the ACPI PM block of devices/acpi_pm.c,
  * and a PCI root bridge behind ports 0xcf8-0xcff (devices/pci_host.c).
+ * The DSDT's AML is encoded by vmm/aml.c (include/vmm/aml.h).
  */
 #ifndef KEEL_VMM_ACPI_BUILD_H
 #define KEEL_VMM_ACPI_BUILD_H
@@ -54,9 +55,5 @@ static inline struct acpi_build_cfg acpi_build_cfg_default(unsigned ncpus)
  * written at or past buf[len], but buf[0..len) holds garbage).
  */
 int acpi_build(const struct acpi_build_cfg *cfg, u8 *buf, size_t len, u64 gpa, size_t *used);
-
-/* The AML PkgLength encoding (ACPI 6.5 20.2.4) of a package body of body
- * bytes: its length (1-4), or 0 if too long. Exposed for its tests. */
-unsigned acpi_build_pkglen(size_t body, u8 enc[4]);
 
 #endif
