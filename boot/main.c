@@ -233,6 +233,7 @@ void kmain(u32 magic, u64 info_phys)
 	if (vmx_bring_up())
 		power_off(cmdline.shutdown, 2);
 	tsc_init();
+	lapic_init();
 	start_config_vms();
 	sched_run();
 	log_info("keel: all VMs stopped");

@@ -12,6 +12,8 @@
 #include "vmm/intr.h"
 #include "vmm/console.h"
 #include "arch/hw.h"
+#include "arch/cpu.h"
+#include "lib/time.h"
 
 static struct vm *vms[SCHED_MAX_VMS];
 static unsigned nvms;
@@ -64,14 +66,19 @@ static unsigned sched_reap(void)
 }
 
 /*
- * Every vCPU is halted: wait for the first device deadline, firing the
- * timers that wake vCPUs. A VM with no timer armed and nothing pending can
- * never wake again (its console input aside): it is stopped.
+ * Every vCPU is halted: sleep until the first device deadline (the host
+ * APIC's TSC-deadline timer wakes the CPU), firing the timers that wake
+ * vCPUs. Sleeps are cut to SCHED_IDLE_POLL so console input is seen. A VM
+ * with no timer armed and nothing pending can never wake again (its
+ * console input aside): it is stopped.
  */
+#define SCHED_IDLE_POLL_HZ 100
+
 static void sched_idle(void)
 {
 	for (;;) {
 		bool armed = false;
+		u64 wake = rdtsc() + time_tsc_hz() / SCHED_IDLE_POLL_HZ;
 
 		for (unsigned i = 0; i < nvms; i++) {
 			struct vm *vm = vms[i];
@@ -81,6 +88,7 @@ static void sched_idle(void)
 				return;
 			if (vm->timer_deadline_tsc != UINT64_MAX) {
 				armed = true;
+				wake = MIN(wake, vm->timer_deadline_tsc);
 			} else {
 				vm_stop(vm, "halted, and no interrupt source can wake it");
 				return;
@@ -89,7 +97,7 @@ static void sched_idle(void)
 		if (!armed)
 			return;
 		console_poll();
-		cpu_relax();
+		lapic_idle_until(wake);
 	}
 }
 

@@ -98,6 +98,11 @@ void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < 32)
 		trap_fatal(f);
+	/* Keel's own timer (an idle CPU's wake-up): acknowledged, nothing else. */
+	if (f->vector == LAPIC_TIMER_VECTOR) {
+		lapic_eoi();
+		return;
+	}
 	/* A host interrupt: legacy PIC vectors 0x20-0x2f get a PIC EOI. */
 	spurious_interrupts++;
 	if (f->vector < 0x30) {

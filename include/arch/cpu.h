@@ -71,6 +71,13 @@ struct percpu {
 struct percpu *this_cpu(void);
 
 void cpu_early_init(void);
+/* The host local APIC (arch/x86_64/lapic.c): its timer wakes an idle CPU. */
+#define LAPIC_TIMER_VECTOR 0xef
+void lapic_init(void);
+void lapic_eoi(void);
+/* Halt until the TSC reaches deadline or an interrupt arrives. */
+void lapic_idle_until(u64 deadline);
+
 /* Measure the TSC against the PIT (arch/x86_64/tsc.c); before any VM. */
 void tsc_init(void);
 void gdt_init(struct percpu *cpu);
