@@ -104,11 +104,12 @@ FUZZ_SRCS_linux_boot := vmm/linux_boot.c lib/printf.c
 FUZZ_NAMES := insn_decode acpi_s5 linux_boot
 
 # --- keel.toml: the host checker, its test corpus, and the parser's fuzz target ---
-FUZZ_SRCS_toml  := lib/toml.c vmm/config.c lib/printf.c lib/string.c
+FUZZ_SRCS_toml  := lib/toml.c lib/toml_value.c vmm/config.c vmm/config_keys.c lib/printf.c lib/string.c
 FUZZ_NAMES      += toml
-KEEL_CHECK_SRCS := tools/keel-check.c lib/toml.c vmm/config.c lib/printf.c lib/string.c
+KEEL_CHECK_SRCS := tools/keel-check.c lib/toml.c lib/toml_value.c vmm/config.c vmm/config_keys.c \
+		   lib/printf.c lib/string.c
 
-$(BUILD)/keel-check: $(KEEL_CHECK_SRCS) include/lib/toml.h include/vmm/config.h Makefile
+$(BUILD)/keel-check: $(KEEL_CHECK_SRCS) include/lib/toml.h include/vmm/config.h lib/toml_priv.h vmm/config_priv.h Makefile
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) -std=gnu11 -O1 -g $(SANITIZE) -DKEEL_HOST_TEST -Iinclude -Wall -Wextra \

@@ -1,1 +1,1 @@
-UNIT_SRCS_toml := lib/toml.c lib/printf.c lib/string.c
+UNIT_SRCS_toml := lib/toml.c lib/toml_value.c lib/printf.c lib/string.c
