@@ -1,6 +1,6 @@
 /*
  * keel-check: check a keel.toml on the build host with the parser and
- * schema Keel itself runs at boot (lib/toml.c, vmm/config.c).
+ * schema Keel itself runs at boot (lib/toml*.c, vmm/config*.c).
  *
  *   keel-check [--host-ram SIZE] [--no-module-check] [--json] FILE.toml
  *

@@ -1,5 +1,5 @@
 /*
- * A TOML v1.0.0 subset parser for Keel's config file (lib/toml.c).
+ * A TOML v1.0.0 subset parser for Keel's config file (lib/toml.c, values in lib/toml_value.c).
  *
  * Supported: comments, bare and quoted keys, basic strings with every
  * escape, literal strings, integers (decimal, 0x, 0o, 0b, underscores),
