@@ -1,6 +1,7 @@
 /*
- * Keel's config file keel.toml (vmm/config.c, key parsers in vmm/config_keys.c): the schema of docs/config.md
- * checked and copied into plain fixed-size structs. Nothing here points
+ * Keel's config file keel.toml (vmm/config.c, key parsers in
+ * vmm/config_keys.c): the schema of docs/config.md checked and copied into
+ * plain fixed-size structs. Nothing here points
  * into the TOML arena, so the arena can be reused once config_load returns.
  */
 #ifndef KEEL_VMM_CONFIG_H
