@@ -65,11 +65,18 @@ int loader_linux(struct vm *vm, const struct linux_boot_files *f, struct vcpu_bo
 	if (err)
 		return err;
 	zp = page_alloc_zero(1);
-	if (!zp)
+	if (!zp) {
+		keel_snprintf(why, why_size, "no host memory for the zero page");
 		return -ENOMEM;
+	}
 	n = linux_e820_build(e820, ARRAY_SIZE(e820), vm->mem.ram_size);
 	err = linux_acpi_tables(vm, &rsdp);
-	err = err ?: linux_zero_page_fill(zp, f->kernel, f->kernel_size, &li, &lay, e820, n, rsdp);
+	if (err) {
+		keel_snprintf(why, why_size, "cannot build the ACPI tables (error %d)", err);
+		page_free(zp, 1);
+		return err;
+	}
+	err = linux_zero_page_fill(zp, f->kernel, f->kernel_size, &li, &lay, e820, n, rsdp);
 	err = err ?: gpa_write(&vm->mem, lay.zero_page, zp, LINUX_ZERO_PAGE_SIZE);
 	page_free(zp, 1);
 	err = err ?: gpa_write(&vm->mem, lay.kernel, f->kernel + li.kernel_offset, li.kernel_size);
