@@ -57,7 +57,12 @@ $(BUILD)/guests/%.bin: tests/guests/%.asm $(wildcard tests/guests/*.inc)
 	@echo "  NASM    $<"
 	@$(NASM) -f bin -w+all -I tests/guests/ -o $@ $<
 
-guests: $(GUESTS_BIN)
+# A blank 64 KiB disk for test guests that drive virtio-blk.
+$(BUILD)/guests/blank.img:
+	@mkdir -p $(dir $@)
+	@dd if=/dev/zero of=$@ bs=1024 count=64 status=none
+
+guests: $(GUESTS_BIN) $(BUILD)/guests/blank.img
 
 # The example image: BIOS and EFI GRUB, tools/example.toml and its guests.
 $(BUILD)/keel.iso: $(BUILD)/keel.elf $(GUESTS_BIN) tools/mkiso.sh tools/example.toml tools/example.guests linux
@@ -101,7 +106,8 @@ FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=al
 FUZZ_SRCS_insn_decode := vmm/insn_decode.c vmm/insn_emulate.c
 FUZZ_SRCS_acpi_s5     := drivers/acpi_aml.c
 FUZZ_SRCS_linux_boot := vmm/linux_boot.c lib/printf.c
-FUZZ_NAMES := insn_decode acpi_s5 linux_boot
+FUZZ_SRCS_virtqueue  := devices/virtqueue.c
+FUZZ_NAMES := insn_decode acpi_s5 linux_boot virtqueue
 
 # --- keel.toml: the host checker, its test corpus, and the parser's fuzz target ---
 FUZZ_SRCS_toml  := lib/toml.c lib/toml_value.c vmm/config.c vmm/config_keys.c lib/printf.c lib/string.c

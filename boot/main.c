@@ -97,6 +97,35 @@ static int load_config_vm(struct vm *vm, const struct vm_config *c, struct vcpu_
 	return loader_linux(vm, &f, bs, why, why_size);
 }
 
+/* The VM's disks (multiboot2 modules, written in place) and NICs. */
+static int add_virtio(struct vm *vm, const struct vm_config *c, char *why, size_t why_size)
+{
+	int err = 0;
+
+	for (unsigned i = 0; !err && i < c->ndisk; i++) {
+		const struct boot_module *m = find_module(c->disk[i].image);
+		err = vm_add_disk(vm, phys_to_virt(m->start), module_size(m), c->disk[i].readonly, i);
+		if (err)
+			keel_snprintf(why, why_size, "disk %s: cannot attach (error %d)", c->disk[i].image, err);
+	}
+	for (unsigned i = 0; !err && i < c->nnic; i++) {
+		u8 mac[6];
+		char id[CONFIG_NAME_MAX + 8];
+
+		if (c->nic[i].has_mac) {
+			memcpy(mac, c->nic[i].mac, 6);
+		} else {
+			keel_snprintf(id, sizeof(id), "%s/eth%u", c->name, i);
+			virtio_net_mac_from_name(id, mac);
+		}
+		err = vm_add_nic(vm, c->nic[i].switch_name, mac, i);
+		if (err)
+			keel_snprintf(why, why_size, "nic on switch %s: cannot attach (error %d)",
+				      c->nic[i].switch_name, err);
+	}
+	return err;
+}
+
 /* Create, load and queue one VM of the config; a failure is reported and
  * only this VM is skipped. */
 static struct vm *start_config_vm(const struct vm_config *c)
@@ -114,6 +143,7 @@ static struct vm *start_config_vm(const struct vm_config *c)
 		return NULL;
 	vm->console_off = c->console == CONFIG_CONSOLE_NONE;
 	err = load_config_vm(vm, c, &bs, why, sizeof(why));
+	err = err ?: add_virtio(vm, c, why, sizeof(why));
 	err = err ?: vcpu_set_boot_state(vm->vcpus[0], &bs);
 	err = err ?: sched_add_vm(vm);
 	if (err) {

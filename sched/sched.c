@@ -46,6 +46,7 @@ static void sched_report(const struct vm *vm)
 	}
 	log_info("vm %s: %llu exits:%s; %llu interrupts injected", vm->name,
 		 (unsigned long long)exits, len ? line : " none", (unsigned long long)v->intr_injected);
+	vm_virtio_report((struct vm *)vm);
 }
 
 /* Remove and destroy stopped VMs; returns how many are left. */

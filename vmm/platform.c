@@ -66,7 +66,7 @@ static void vm_pic_intr_changed(void *ctx, bool level)
 
 /* IO-APIC (and later MSI) delivery to the local APICs the destination
  * names (SDM Vol 3 11.6.2). Lowest priority goes to the first match. */
-static void vm_apic_deliver(void *ctx, u32 dest, bool logical, u8 mode, u8 vector, bool level)
+void vm_apic_deliver(void *ctx, u32 dest, bool logical, u8 mode, u8 vector, bool level)
 {
 	struct vm *vm = ctx;
 

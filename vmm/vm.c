@@ -80,6 +80,7 @@ void vm_destroy(struct vm *vm)
 	if (!vm)
 		return;
 	console_vm_gone(vm);
+	vm_virtio_destroy(vm);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
 	if (vm->mem.pages)

@@ -37,6 +37,9 @@ void vm_vcpu_platform_init(struct vcpu *v);
 /* An ISA interrupt line (0-15) of a device changed: to the 8259 pair and
  * the IO-APIC (ISA IRQ 0 is IO-APIC pin 2, as the MADT says). */
 void vm_isa_irq_set(void *vm, unsigned irq, bool level);
+/* An interrupt message (IO-APIC redirection entry or MSI) to the local
+ * APICs the destination names (SDM Vol 3 11.6.2). */
+void vm_apic_deliver(void *vm, u32 dest, bool logical, u8 mode, u8 vector, bool level);
 /* Run the device timers that are due and recompute the VM's next deadline. */
 void vm_timers_run(struct vm *vm);
 

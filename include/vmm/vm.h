@@ -16,10 +16,12 @@
 #include "devices/vioapic.h"
 #include "devices/acpi_pm.h"
 #include "devices/pci_host.h"
+#include "vmm/virtio_vm.h"
 
 #define VM_NAME_MAX 32
 #define VM_MAX_VCPUS 1
 #define VM_CONSOLE_LINE 160
+#define VM_MAX_VIRTIO 8		/* virtio functions: PCI slots 1-8 */
 
 /* A device behind vmm/platform.c's access wrapper. */
 #define VM_DEV_TIMER BIT(0)	/* accesses may move its timer deadline */
@@ -57,6 +59,8 @@ struct vm {
 	bool timers_dirty;		/* a device was touched: recompute the deadline */
 	struct vm_dev_ref dev_refs[12];
 	unsigned ndev_refs;
+	struct virtio_slot *virtio[VM_MAX_VIRTIO];	/* disks and NICs (vmm/virtio_vm.c) */
+	unsigned nvirtio;
 
 	bool console_off;		/* console = "none": the UART's output is dropped */
 	char console_line[VM_CONSOLE_LINE];

@@ -68,6 +68,8 @@ class Guest:
     name: str | None = None     # the module's file name less ".bin" when None
     initrd: str | None = None   # linux: a path
     cmdline: str = ""           # linux: the kernel command line
+    disks: list[str] = field(default_factory=list)   # disk image modules (virtio-blk)
+    nics: list[str] = field(default_factory=list)    # virtual switch names (virtio-net)
 
     @property
     def vm(self) -> str:
@@ -77,7 +79,7 @@ class Guest:
         return base[:-4] if base.endswith(".bin") else base
 
     def modules(self) -> list[str]:
-        return [self.module] + ([self.initrd] if self.initrd else [])
+        return [self.module] + ([self.initrd] if self.initrd else []) + self.disks
 
     def toml(self) -> str:
         """The guest's [[vm]] table in keel.toml."""
@@ -89,6 +91,10 @@ class Guest:
             lines.append(f'initrd = "{base(self.initrd)}"')
         if self.cmdline:
             lines.append(f'cmdline = "{self.cmdline}"')
+        if self.disks:
+            lines.append("disks = [" + ", ".join(f'{{ image = "{base(d)}" }}' for d in self.disks) + "]")
+        if self.nics:
+            lines.append("nics = [" + ", ".join(f'{{ switch = "{n}" }}' for n in self.nics) + "]")
         return "\n".join(lines) + "\n"
 
 
@@ -134,6 +140,7 @@ SELFTEST = Guest("selftest.bin", "real")
 MANY = [Guest("hello.bin", "real"), Guest("long64.bin", "long"),
         Guest("prot32.bin", "prot32"), Guest("cpuid.bin", "prot32")]
 BENCH = Guest("bench.bin", "long")
+VHOSTILE = Guest("vhostile.bin", "long", disks=["blank.img"])
 BENCH_KINDS = ("baseline", "cpuid", "pio", "vmcall", "mmio")
 
 NOVMX_MUST = [BANNER, NO_VMX, SHUTDOWN]
@@ -234,6 +241,13 @@ SCENARIOS: list[Scenario] = [
              [LINUX], LINUX_MUST, must_not=LINUX_MUST_NOT,
              checks=[linux_clock], megs=384, timeout=600, bench=True,
              time_marker=says("linux", "KEEL-LINUX-USERSPACE-OK")),
+    Scenario("vhostile", "a guest attacks virtio-blk (descriptor loop, buffer outside RAM, huge "
+             "and wrapping lengths, bad ring indices): each time the device needs a reset, "
+             "nothing else is touched, the device recovers; another guest runs on",
+             [VHOSTILE, HELLO],
+             [started("vhostile"), says("vhostile", "PASS vhostile"), exit_code("vhostile", 0)]
+             + [r"W vhostile vd0: device needs reset: "] + passes(HELLO) + [ALL_STOPPED],
+             modules=["blank.img"]),
     Scenario("config-errors", "bad VMs in keel.toml are reported by file:line and key and "
              "left out; a kernel that is no bzImage is refused; the good VMs run, one "
              "with console = \"none\"",

@@ -1,0 +1,818 @@
+/*
+ * The virtio 1.x PCI transport (virtio 1.2 section 4.1, modern interface
+ * only): configuration space with the virtio vendor capabilities (4.1.4)
+ * and MSI-X (PCI Local Bus 3.0, 6.8.2), and BAR0 with the common config
+ * (4.1.4.3), ISR status (4.1.4.5), device config (4.1.4.6), notification
+ * (4.1.4.4) and MSI-X table/PBA regions. The device behind it only sees
+ * struct virtio_dev_ops and the virtio_pci_* calls of the header.
+ *
+ * The guest owns every register write, so each one is checked: accesses of
+ * the wrong width or offset read 0 and are dropped (4.1.3.1 fixes the
+ * widths), and rule breaks that would corrupt a ring put the device into
+ * DEVICE_NEEDS_RESET (2.1.2) instead of going on.
+ */
+#include "devices/virtio_pci.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+#define PCI_CAP_ID_VNDR		0x09
+#define PCI_CAP_ID_MSIX		0x11
+
+/* struct virtio_pci_cap (4.1.4) field offsets inside one capability. */
+#define VCAP_CFG_TYPE		3
+#define VCAP_BAR		4
+#define VCAP_OFFSET		8
+#define VCAP_LENGTH		12
+#define VCAP_EXTRA		16	/* notify_off_multiplier, or pci_cfg_data */
+#define VCAP_LEN		16
+#define VCAP_LEN_EXTRA		20
+
+/* cfg_type values (4.1.4). */
+#define VIRTIO_PCI_CAP_COMMON_CFG	1
+#define VIRTIO_PCI_CAP_NOTIFY_CFG	2
+#define VIRTIO_PCI_CAP_ISR_CFG		3
+#define VIRTIO_PCI_CAP_DEVICE_CFG	4
+#define VIRTIO_PCI_CAP_PCI_CFG		5
+
+/* MSI-X capability (PCI 3.0 6.8.2): message control, table and PBA. */
+#define MSIX_CTRL		2
+#define MSIX_TABLE		4	/* offset | BIR */
+#define MSIX_PBA		8
+#define MSIX_CAP_LEN		12
+#define MSIX_CTRL_ENABLE	BIT(15)
+#define MSIX_CTRL_FMASK		BIT(14)	/* function mask */
+#define MSIX_ENTRY_SIZE		16
+#define MSIX_VCTRL_MASK		BIT(0)	/* vector control: masked */
+
+/* Where each capability sits in configuration space. */
+#define CAP_MSIX		0x40
+#define CAP_PCI_CFG		(CAP_MSIX + MSIX_CAP_LEN)
+#define CAP_COMMON		(CAP_PCI_CFG + VCAP_LEN_EXTRA)
+#define CAP_NOTIFY		(CAP_COMMON + VCAP_LEN)
+#define CAP_ISR			(CAP_NOTIFY + VCAP_LEN_EXTRA)
+#define CAP_DEVICE		(CAP_ISR + VCAP_LEN)
+#define PCI_CFG_DATA		(CAP_PCI_CFG + VCAP_EXTRA)
+
+/* struct virtio_pci_common_cfg (4.1.4.3); the 64-bit fields as lo/hi halves. */
+enum {
+	CC_DEVICE_FEATURE_SELECT = 0x00, CC_DEVICE_FEATURE = 0x04,
+	CC_DRIVER_FEATURE_SELECT = 0x08, CC_DRIVER_FEATURE = 0x0c,
+	CC_CONFIG_MSIX_VECTOR = 0x10, CC_NUM_QUEUES = 0x12,
+	CC_DEVICE_STATUS = 0x14, CC_CONFIG_GENERATION = 0x15,
+	CC_QUEUE_SELECT = 0x16, CC_QUEUE_SIZE = 0x18, CC_QUEUE_MSIX_VECTOR = 0x1a,
+	CC_QUEUE_ENABLE = 0x1c, CC_QUEUE_NOTIFY_OFF = 0x1e,
+	CC_QUEUE_DESC = 0x20, CC_QUEUE_DRIVER = 0x28, CC_QUEUE_DEVICE = 0x30,
+	CC_LEN = 0x38,
+};
+
+#define VP_COMMAND_RW	(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
+#define VP_DRIVER_BITS	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
+			 VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_FAILED)
+
+static u16 vp_command(const struct virtio_pci *vp)
+{
+	return pci_cfg_get(&vp->state.cfg, PCI_COMMAND, 2);
+}
+
+static u16 vp_msix_ctrl(const struct virtio_pci *vp)
+{
+	return pci_cfg_get(&vp->state.cfg, CAP_MSIX + MSIX_CTRL, 2);
+}
+
+static bool vp_msix_enabled(const struct virtio_pci *vp)
+{
+	return vp_msix_ctrl(vp) & MSIX_CTRL_ENABLE;
+}
+
+static unsigned vp_vectors(const struct virtio_pci *vp)
+{
+	return vp->state.num_queues + 1u;
+}
+
+static const char *vp_name(const struct virtio_pci *vp)
+{
+	return vp->wiring.name ? vp->wiring.name : "virtio-pci";
+}
+
+/* ---- interrupts --------------------------------------------------------- */
+
+/*
+ * INTx follows ISR status while MSI-X is off (4.1.4.5.1), and the PCI
+ * status Interrupt bit shows it even when COMMAND.INTx-disable keeps the
+ * pin quiet (PCI 3.0 6.2.2/6.2.3).
+ */
+static void vp_intx_update(struct virtio_pci *vp)
+{
+	struct virtio_pci_state *s = &vp->state;
+	bool pending = s->isr && !vp_msix_enabled(vp);
+	bool level = pending && !(vp_command(vp) & PCI_COMMAND_INTX_DISABLE);
+	u16 status = pci_cfg_get(&s->cfg, PCI_STATUS, 2) & ~PCI_STATUS_INTERRUPT;
+
+	pci_cfg_set(&s->cfg, PCI_STATUS, 2, status | (pending ? PCI_STATUS_INTERRUPT : 0));
+	if (level == s->intx_level)
+		return;
+	s->intx_level = level;
+	irq_line_set(&vp->wiring.intx, level);
+}
+
+static bool vp_vector_masked(const struct virtio_pci *vp, unsigned v)
+{
+	return (vp_msix_ctrl(vp) & MSIX_CTRL_FMASK) || (vp->state.msix[v].ctrl & MSIX_VCTRL_MASK);
+}
+
+static void vp_msix_send(struct virtio_pci *vp, unsigned v)
+{
+	const struct virtio_pci_msix_entry *e = &vp->state.msix[v];
+
+	if (vp->wiring.msi)
+		vp->wiring.msi(vp->wiring.ctx, (u64)e->addr_hi << 32 | e->addr_lo, e->data);
+}
+
+/*
+ * Raise MSI-X vector v: a masked vector only sets its pending bit, sent
+ * when unmasked (PCI 3.0 6.8.3.4). An MSI is a memory write, so nothing
+ * leaves while bus mastering is off. NO_VECTOR means no interrupt (4.1.5.1.2).
+ */
+static void vp_msix_notify(struct virtio_pci *vp, u16 v)
+{
+	if (v >= vp_vectors(vp) || !(vp_command(vp) & PCI_COMMAND_MASTER))
+		return;
+	if (vp_vector_masked(vp, v))
+		vp->state.msix_pba |= BIT(v);
+	else
+		vp_msix_send(vp, v);
+}
+
+/* Send the pending vectors that are unmasked now. */
+static void vp_msix_flush(struct virtio_pci *vp)
+{
+	if (!vp_msix_enabled(vp) || !(vp_command(vp) & PCI_COMMAND_MASTER))
+		return;
+	for (unsigned v = 0; v < vp_vectors(vp); v++) {
+		if (!(vp->state.msix_pba & BIT(v)) || vp_vector_masked(vp, v))
+			continue;
+		vp->state.msix_pba &= ~BIT(v);
+		vp_msix_send(vp, v);
+	}
+}
+
+/* A queue or config interrupt: MSI-X vector if enabled, else ISR + INTx.
+ * The config bit is set in ISR either way (4.1.4.5.1). */
+static void vp_interrupt(struct virtio_pci *vp, u16 vector, u8 isr_bit)
+{
+	if (vp_msix_enabled(vp)) {
+		vp->state.isr |= isr_bit & VIRTIO_ISR_CONFIG;
+		vp_msix_notify(vp, vector);
+		return;
+	}
+	vp->state.isr |= isr_bit;
+	vp_intx_update(vp);
+}
+
+static void vp_config_interrupt(struct virtio_pci *vp)
+{
+	vp_interrupt(vp, vp->state.config_msix_vector, VIRTIO_ISR_CONFIG);
+}
+
+/* ---- device side -------------------------------------------------------- */
+
+/* May queue q move data: enabled, device started, not failed, bus master. */
+static bool vp_queue_live(const struct virtio_pci *vp, unsigned q)
+{
+	const struct virtio_pci_state *s = &vp->state;
+
+	return q < s->num_queues && s->q[q].enable &&
+	       (s->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_NEEDS_RESET)) ==
+		       VIRTIO_STATUS_DRIVER_OK &&
+	       (vp_command(vp) & PCI_COMMAND_MASTER);
+}
+
+struct vq *virtio_pci_queue(struct virtio_pci *vp, unsigned q)
+{
+	return vp_queue_live(vp, q) ? &vp->vq[q] : NULL;
+}
+
+void virtio_pci_used(struct virtio_pci *vp, unsigned q)
+{
+	if (!vp_queue_live(vp, q) || !vq_should_interrupt(&vp->vq[q]))
+		return;
+	vp_interrupt(vp, vp->state.q[q].msix_vector, VIRTIO_ISR_QUEUE);
+}
+
+void virtio_pci_fail(struct virtio_pci *vp, const char *why)
+{
+	if (vp->state.status & VIRTIO_STATUS_NEEDS_RESET)
+		return;
+	vp->state.status |= VIRTIO_STATUS_NEEDS_RESET;
+	log_warn("%s: device needs reset: %s", vp_name(vp), why);
+	/* 2.1.2: with DRIVER_OK set, tell the driver through a config change. */
+	if (vp->state.status & VIRTIO_STATUS_DRIVER_OK)
+		vp_config_interrupt(vp);
+}
+
+void virtio_pci_config_changed(struct virtio_pci *vp)
+{
+	vp->state.config_generation++;
+	if (vp->state.status & VIRTIO_STATUS_DRIVER_OK)
+		vp_config_interrupt(vp);
+}
+
+/* ---- common configuration (4.1.4.3) ------------------------------------- */
+
+/* Back to the state after power-on, except PCI configuration space and
+ * the MSI-X table, which belong to the PCI function, not to virtio. */
+static void vp_reset_regs(struct virtio_pci *vp)
+{
+	struct virtio_pci_state *s = &vp->state;
+
+	s->status = 0;
+	s->isr = 0;
+	s->device_feature_select = 0;
+	s->driver_feature_select = 0;
+	s->driver_features = 0;
+	s->queue_select = 0;
+	s->config_msix_vector = VIRTIO_MSI_NO_VECTOR;
+	s->msix_pba = 0;
+	for (unsigned q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++) {
+		s->q[q] = (struct virtio_pci_queue_regs){
+			.size = q < s->num_queues ? s->queue_max : 0,
+			.msix_vector = VIRTIO_MSI_NO_VECTOR,
+		};
+		vq_reset(&vp->vq[q]);
+	}
+	vp_intx_update(vp);
+}
+
+/* Device reset (2.4): the transport first, so that a device looking at its
+ * queues from its reset callback finds none. */
+static void vp_reset(struct virtio_pci *vp)
+{
+	vp_reset_regs(vp);
+	if (vp->ops->reset)
+		vp->ops->reset(vp->dev);
+}
+
+/* FEATURES_OK holds only for a subset of what we offered that includes
+ * VERSION_1 (3.1.1 step 5; 6.1: a modern device needs VERSION_1). */
+static bool vp_features_ok(const struct virtio_pci_state *s)
+{
+	return !(s->driver_features & ~s->device_features) &&
+	       (s->driver_features & VIRTIO_F_VERSION_1);
+}
+
+/*
+ * device_status: 0 resets; otherwise the driver may only add bits (2.1.1).
+ * FEATURES_OK stays clear when the features are unacceptable, which is how
+ * the driver learns it (3.1.1 step 6); DRIVER_OK before FEATURES_OK is a
+ * protocol break.
+ */
+static void vp_status_write(struct virtio_pci *vp, u8 val)
+{
+	struct virtio_pci_state *s = &vp->state;
+	u8 set = val & VP_DRIVER_BITS & ~s->status;
+
+	if (!val) {
+		vp_reset(vp);
+		return;
+	}
+	if ((set & VIRTIO_STATUS_FEATURES_OK) && !vp_features_ok(s))
+		set &= ~VIRTIO_STATUS_FEATURES_OK;
+	if ((set & VIRTIO_STATUS_DRIVER_OK) && !((s->status | set) & VIRTIO_STATUS_FEATURES_OK)) {
+		s->status |= set & ~VIRTIO_STATUS_DRIVER_OK;
+		virtio_pci_fail(vp, "DRIVER_OK without FEATURES_OK");
+		return;
+	}
+	s->status |= set;
+	if (!(set & VIRTIO_STATUS_DRIVER_OK))
+		return;
+	if (s->status & VIRTIO_STATUS_NEEDS_RESET)
+		vp_config_interrupt(vp);	/* failed during setup: say so now */
+	else if (vp->ops->driver_ok)
+		vp->ops->driver_ok(vp->dev, s->driver_features);
+}
+
+/* An MSI-X vector the driver asks for: NO_VECTOR unless it is in the
+ * table, which the driver reads back to see the mapping failed (4.1.4.3.2). */
+static u16 vp_vector_accept(const struct virtio_pci *vp, u32 v)
+{
+	return v < vp_vectors(vp) ? v : VIRTIO_MSI_NO_VECTOR;
+}
+
+static struct virtio_pci_queue_regs *vp_selected(struct virtio_pci *vp)
+{
+	u16 q = vp->state.queue_select;
+
+	return q < vp->state.num_queues ? &vp->state.q[q] : NULL;
+}
+
+/* queue_enable = 1: load the ring layout into the virtqueue and check it. */
+static void vp_queue_enable(struct virtio_pci *vp, unsigned q)
+{
+	struct virtio_pci_queue_regs *r = &vp->state.q[q];
+	struct vq *vq = &vp->vq[q];
+	const char *why = "bad queue layout";
+
+	if (!vq->mem) {
+		virtio_pci_fail(vp, "no guest memory wired to the transport");
+		return;
+	}
+	vq_reset(vq);
+	vq->s.size = r->size;
+	vq->s.desc = r->desc;
+	vq->s.driver = r->driver;
+	vq->s.device = r->device;
+	if (vq_validate(vq, &why) < 0) {
+		vq_reset(vq);
+		virtio_pci_fail(vp, why);
+		return;
+	}
+	vq->s.ready = true;
+	r->enable = true;
+}
+
+/* queue_size: a power of 2 from 1 to the maximum (2.7: split rings). */
+static void vp_queue_size_write(struct virtio_pci *vp, struct virtio_pci_queue_regs *r, u32 val)
+{
+	if (!val || val > vp->state.queue_max || (val & (val - 1))) {
+		virtio_pci_fail(vp, "queue_size not a power of 2 up to the maximum");
+		return;
+	}
+	r->size = val;
+}
+
+/* The width of the field starting at off, 0 where none starts. */
+static unsigned cc_width(unsigned off)
+{
+	if (off >= CC_QUEUE_DESC && off < CC_LEN)
+		return off % 4 ? 0 : 4;	/* 64-bit fields as two dwords */
+	switch (off) {
+	case CC_DEVICE_FEATURE_SELECT: case CC_DEVICE_FEATURE:
+	case CC_DRIVER_FEATURE_SELECT: case CC_DRIVER_FEATURE:
+		return 4;
+	case CC_DEVICE_STATUS: case CC_CONFIG_GENERATION:
+		return 1;
+	case CC_CONFIG_MSIX_VECTOR: case CC_NUM_QUEUES: case CC_QUEUE_SELECT:
+	case CC_QUEUE_SIZE: case CC_QUEUE_MSIX_VECTOR: case CC_QUEUE_ENABLE:
+	case CC_QUEUE_NOTIFY_OFF:
+		return 2;
+	}
+	return 0;
+}
+
+/* The queue address dword at off (a lo or hi half of desc/driver/device). */
+static u64 *cc_queue_addr(struct virtio_pci_queue_regs *r, unsigned off)
+{
+	if (off < CC_QUEUE_DRIVER)
+		return &r->desc;
+	return off < CC_QUEUE_DEVICE ? &r->driver : &r->device;
+}
+
+static u32 cc_feature_half(u64 features, u32 select)
+{
+	return select < 2 ? (u32)(features >> (32 * select)) : 0;
+}
+
+static u32 vp_common_read(struct virtio_pci *vp, unsigned off)
+{
+	struct virtio_pci_state *s = &vp->state;
+	struct virtio_pci_queue_regs *r = vp_selected(vp);
+
+	if (off >= CC_QUEUE_DESC && off < CC_LEN)
+		return r ? (u32)(*cc_queue_addr(r, off) >> (off % 8 ? 32 : 0)) : 0;
+	switch (off) {
+	case CC_DEVICE_FEATURE_SELECT:	return s->device_feature_select;
+	case CC_DEVICE_FEATURE:
+		return cc_feature_half(s->device_features, s->device_feature_select);
+	case CC_DRIVER_FEATURE_SELECT:	return s->driver_feature_select;
+	case CC_DRIVER_FEATURE:
+		return cc_feature_half(s->driver_features, s->driver_feature_select);
+	case CC_CONFIG_MSIX_VECTOR:	return s->config_msix_vector;
+	case CC_NUM_QUEUES:		return s->num_queues;
+	case CC_DEVICE_STATUS:		return s->status;
+	case CC_CONFIG_GENERATION:	return s->config_generation;
+	case CC_QUEUE_SELECT:		return s->queue_select;
+	case CC_QUEUE_SIZE:		return r ? r->size : 0;
+	case CC_QUEUE_MSIX_VECTOR:	return r ? r->msix_vector : VIRTIO_MSI_NO_VECTOR;
+	case CC_QUEUE_ENABLE:		return r ? r->enable : 0;
+	case CC_QUEUE_NOTIFY_OFF:	return r ? s->queue_select : 0;
+	}
+	return 0;
+}
+
+/* driver_feature: only before FEATURES_OK, and only the two defined halves. */
+static void vp_driver_feature_write(struct virtio_pci_state *s, u32 val)
+{
+	unsigned shift = 32 * s->driver_feature_select;
+
+	if (s->driver_feature_select >= 2 || (s->status & VIRTIO_STATUS_FEATURES_OK))
+		return;
+	s->driver_features = (s->driver_features & ~(0xffffffffull << shift)) | (u64)val << shift;
+}
+
+/* Queue fields; layout ones are frozen once the queue is enabled (4.1.4.3.2). */
+static void vp_queue_write(struct virtio_pci *vp, unsigned off, u32 val)
+{
+	struct virtio_pci_queue_regs *r = vp_selected(vp);
+	unsigned shift = off % 8 ? 32 : 0;
+	u64 *addr;
+
+	if (!r)
+		return;
+	if (off == CC_QUEUE_MSIX_VECTOR) {
+		r->msix_vector = vp_vector_accept(vp, val);
+		return;
+	}
+	if (r->enable)
+		return;	/* also: queue_enable 0 is not the driver's to write */
+	if (off == CC_QUEUE_SIZE) {
+		vp_queue_size_write(vp, r, val);
+	} else if (off == CC_QUEUE_ENABLE) {
+		if (val == 1)
+			vp_queue_enable(vp, r - vp->state.q);
+	} else if (off >= CC_QUEUE_DESC) {
+		addr = cc_queue_addr(r, off);
+		*addr = (*addr & ~(0xffffffffull << shift)) | (u64)val << shift;
+	}
+}
+
+static void vp_common_write(struct virtio_pci *vp, unsigned off, u32 val)
+{
+	struct virtio_pci_state *s = &vp->state;
+
+	switch (off) {
+	case CC_DEVICE_FEATURE_SELECT:	s->device_feature_select = val; return;
+	case CC_DRIVER_FEATURE_SELECT:	s->driver_feature_select = val; return;
+	case CC_DRIVER_FEATURE:		vp_driver_feature_write(s, val); return;
+	case CC_CONFIG_MSIX_VECTOR:	s->config_msix_vector = vp_vector_accept(vp, val); return;
+	case CC_DEVICE_STATUS:		vp_status_write(vp, val); return;
+	case CC_QUEUE_SELECT:		s->queue_select = val; return;
+	case CC_QUEUE_SIZE: case CC_QUEUE_MSIX_VECTOR: case CC_QUEUE_ENABLE:
+		vp_queue_write(vp, off, val);
+		return;
+	}
+	if (off >= CC_QUEUE_DESC && off < CC_LEN)
+		vp_queue_write(vp, off, val);
+}
+
+/* ---- MSI-X table and PBA (PCI 3.0 6.8.2.6-6.8.2.10) --------------------- */
+
+static u32 vp_msix_table_read(const struct virtio_pci *vp, unsigned off)
+{
+	unsigned v = off / MSIX_ENTRY_SIZE;
+	const struct virtio_pci_msix_entry *e;
+
+	if (v >= vp_vectors(vp))
+		return 0;
+	e = &vp->state.msix[v];
+	switch (off % MSIX_ENTRY_SIZE) {
+	case 0:		return e->addr_lo;
+	case 4:		return e->addr_hi;
+	case 8:		return e->data;
+	default:	return e->ctrl;
+	}
+}
+
+/* Address bits 1:0 and vector control bits 31:1 are read-only 0. Clearing
+ * a mask bit may release a pending message. */
+static void vp_msix_table_write(struct virtio_pci *vp, unsigned off, u32 val)
+{
+	unsigned v = off / MSIX_ENTRY_SIZE;
+	struct virtio_pci_msix_entry *e;
+
+	if (v >= vp_vectors(vp))
+		return;
+	e = &vp->state.msix[v];
+	switch (off % MSIX_ENTRY_SIZE) {
+	case 0:		e->addr_lo = val & ~3u; return;
+	case 4:		e->addr_hi = val; return;
+	case 8:		e->data = val; return;
+	}
+	e->ctrl = val & MSIX_VCTRL_MASK;
+	vp_msix_flush(vp);
+}
+
+/* ---- BAR0 ---------------------------------------------------------------- */
+
+static u8 vp_isr_read(struct virtio_pci *vp)
+{
+	u8 isr = vp->state.isr;
+
+	vp->state.isr = 0;	/* read to clear (4.1.4.5) */
+	vp_intx_update(vp);
+	return isr;
+}
+
+static u64 vp_device_cfg_read(struct virtio_pci *vp, unsigned off, unsigned size)
+{
+	if (!vp->ops->cfg_read || off + size > vp->ops->cfg_len)
+		return 0;
+	if (size == 8)
+		return vp->ops->cfg_read(vp->dev, off, 4) |
+		       (u64)vp->ops->cfg_read(vp->dev, off + 4, 4) << 32;
+	return vp->ops->cfg_read(vp->dev, off, size);
+}
+
+static void vp_device_cfg_write(struct virtio_pci *vp, unsigned off, unsigned size, u64 val)
+{
+	if (!vp->ops->cfg_write || off + size > vp->ops->cfg_len)
+		return;
+	if (size == 8) {
+		vp->ops->cfg_write(vp->dev, off, 4, (u32)val);
+		vp->ops->cfg_write(vp->dev, off + 4, 4, (u32)(val >> 32));
+		return;
+	}
+	vp->ops->cfg_write(vp->dev, off, size, (u32)val);
+}
+
+/* Is [off, off+size) a sane access inside one region? */
+static bool vp_bar_access_ok(u64 off, unsigned size)
+{
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return false;
+	return off < VIRTIO_PCI_BAR_SIZE &&
+	       off % VIRTIO_PCI_REGION_SIZE + size <= VIRTIO_PCI_REGION_SIZE;
+}
+
+/* MSI-X structures take aligned dword or qword accesses only (6.8.2). */
+static bool vp_msix_access_ok(unsigned off, unsigned size)
+{
+	return (size == 4 || size == 8) && off % size == 0;
+}
+
+static u64 vp_bar_read(void *dev, u64 offset, unsigned size)
+{
+	struct virtio_pci *vp = dev;
+	unsigned off = offset % VIRTIO_PCI_REGION_SIZE;
+
+	if (!vp_bar_access_ok(offset, size))
+		return 0;
+	switch (offset - off) {
+	case VIRTIO_PCI_COMMON:
+		if (size == 8 && off >= CC_QUEUE_DESC && off < CC_LEN && off % 8 == 0)
+			return vp_common_read(vp, off) | (u64)vp_common_read(vp, off + 4) << 32;
+		return cc_width(off) == size ? vp_common_read(vp, off) : 0;
+	case VIRTIO_PCI_ISR:
+		return off == 0 && size == 1 ? vp_isr_read(vp) : 0;
+	case VIRTIO_PCI_DEVICE_CFG:
+		return vp_device_cfg_read(vp, off, size);
+	case VIRTIO_PCI_MSIX_TABLE:
+		if (!vp_msix_access_ok(off, size))
+			return 0;
+		if (size == 8)
+			return vp_msix_table_read(vp, off) | (u64)vp_msix_table_read(vp, off + 4) << 32;
+		return vp_msix_table_read(vp, off);
+	case VIRTIO_PCI_MSIX_PBA:
+		if (!vp_msix_access_ok(off, size) || off >= 8)
+			return 0;
+		return (vp->state.msix_pba >> (8 * off)) & bytes_mask(size);
+	}
+	return 0;	/* notify region and the unused rest read 0 */
+}
+
+/* A write anywhere in queue q's notify address kicks it (4.1.4.4); the
+ * value (the queue index, or notification data) carries nothing we need. */
+static void vp_notify_write(struct virtio_pci *vp, unsigned off)
+{
+	unsigned q = off / VIRTIO_PCI_NOTIFY_MULT;
+
+	if (off % VIRTIO_PCI_NOTIFY_MULT == 0 && vp_queue_live(vp, q) && vp->ops->notify)
+		vp->ops->notify(vp->dev, q);
+}
+
+static void vp_bar_write(void *dev, u64 offset, unsigned size, u64 val)
+{
+	struct virtio_pci *vp = dev;
+	unsigned off = offset % VIRTIO_PCI_REGION_SIZE;
+
+	if (!vp_bar_access_ok(offset, size))
+		return;
+	switch (offset - off) {
+	case VIRTIO_PCI_COMMON:
+		if (size == 8 && off >= CC_QUEUE_DESC && off < CC_LEN && off % 8 == 0) {
+			vp_common_write(vp, off, (u32)val);
+			vp_common_write(vp, off + 4, (u32)(val >> 32));
+		} else if (cc_width(off) == size) {
+			vp_common_write(vp, off, (u32)val);
+		}
+		return;
+	case VIRTIO_PCI_DEVICE_CFG:
+		vp_device_cfg_write(vp, off, size, val);
+		return;
+	case VIRTIO_PCI_NOTIFY:
+		vp_notify_write(vp, off);
+		return;
+	case VIRTIO_PCI_MSIX_TABLE:
+		if (!vp_msix_access_ok(off, size))
+			return;
+		vp_msix_table_write(vp, off, (u32)val);
+		if (size == 8)
+			vp_msix_table_write(vp, off + 4, (u32)(val >> 32));
+		return;
+	}
+	/* ISR, PBA and the unused rest are read-only. */
+}
+
+const struct io_ops virtio_pci_bar_ops = {
+	.read = vp_bar_read,
+	.write = vp_bar_write,
+};
+
+/* ---- PCI configuration space -------------------------------------------- */
+
+u64 virtio_pci_bar_base(const struct virtio_pci *vp)
+{
+	return pci_cfg_bar_addr(&vp->state.cfg, 0);
+}
+
+bool virtio_pci_bar_enabled(const struct virtio_pci *vp)
+{
+	return vp_command(vp) & PCI_COMMAND_MEMORY;
+}
+
+/*
+ * The VIRTIO_PCI_CAP_PCI_CFG window (4.1.4.9): cap.bar, cap.offset and
+ * cap.length pick a BAR access that reading or writing pci_cfg_data
+ * performs. Only BAR0 exists; the length must be 1, 2 or 4 and the offset
+ * aligned to it (4.1.4.9.1); anything else does nothing.
+ */
+static bool vp_window(const struct virtio_pci *vp, u32 *off, unsigned *len)
+{
+	const struct pci_cfg_space *cs = &vp->state.cfg;
+
+	*off = pci_cfg_get(cs, CAP_PCI_CFG + VCAP_OFFSET, 4);
+	*len = pci_cfg_get(cs, CAP_PCI_CFG + VCAP_LENGTH, 4);
+	return pci_cfg_get(cs, CAP_PCI_CFG + VCAP_BAR, 1) == 0 &&
+	       (*len == 1 || *len == 2 || *len == 4) && *off % *len == 0 &&
+	       *off < VIRTIO_PCI_BAR_SIZE;
+}
+
+static u32 vp_cfg_read(void *dev, unsigned reg)
+{
+	struct virtio_pci *vp = dev;
+	unsigned len;
+	u32 off;
+
+	reg &= 0xfc;
+	if (reg == PCI_CFG_DATA && vp_window(vp, &off, &len))
+		pci_cfg_set(&vp->state.cfg, PCI_CFG_DATA, len, (u32)vp_bar_read(vp, off, len));
+	return pci_cfg_read(&vp->state.cfg, reg);
+}
+
+/* Tell the VM when the decoded range appears, moves or disappears. */
+static void vp_bar_check(struct virtio_pci *vp, u64 old_base, bool old_enabled)
+{
+	u64 base = virtio_pci_bar_base(vp);
+	bool enabled = virtio_pci_bar_enabled(vp);
+
+	if (enabled == old_enabled && (!enabled || base == old_base))
+		return;
+	if (vp->wiring.bar_changed)
+		vp->wiring.bar_changed(vp->wiring.ctx, base, enabled);
+}
+
+static void vp_cfg_write(void *dev, unsigned reg, u32 val, u32 byte_enable_mask)
+{
+	struct virtio_pci *vp = dev;
+	u64 old_base = virtio_pci_bar_base(vp);
+	bool old_enabled = virtio_pci_bar_enabled(vp);
+	unsigned len;
+	u32 off;
+
+	reg &= 0xfc;
+	pci_cfg_write(&vp->state.cfg, reg, val, byte_enable_mask);
+	if (reg == PCI_CFG_DATA && vp_window(vp, &off, &len))
+		vp_bar_write(vp, off, len, pci_cfg_get(&vp->state.cfg, PCI_CFG_DATA, len));
+	/* COMMAND or MSI-X control may have changed where interrupts go. */
+	vp_intx_update(vp);
+	vp_msix_flush(vp);
+	vp_bar_check(vp, old_base, old_enabled);
+}
+
+const struct pci_fn_ops virtio_pci_cfg_ops = {
+	.cfg_read = vp_cfg_read,
+	.cfg_write = vp_cfg_write,
+};
+
+/* Chain a capability in: the list head or the previous one points at it. */
+static void vp_cap_link(struct pci_cfg_space *cs, unsigned *prev, unsigned at, u8 id)
+{
+	pci_cfg_set(cs, *prev ? *prev + 1 : PCI_CAPABILITY_LIST, 1, at);
+	pci_cfg_set(cs, at, 1, id);
+	*prev = at;
+}
+
+static void vp_vcap(struct pci_cfg_space *cs, unsigned *prev, unsigned at, u8 type,
+		    u32 offset, u32 length)
+{
+	bool extra = type == VIRTIO_PCI_CAP_NOTIFY_CFG || type == VIRTIO_PCI_CAP_PCI_CFG;
+
+	vp_cap_link(cs, prev, at, PCI_CAP_ID_VNDR);
+	pci_cfg_set(cs, at + 2, 1, extra ? VCAP_LEN_EXTRA : VCAP_LEN);
+	pci_cfg_set(cs, at + VCAP_CFG_TYPE, 1, type);
+	pci_cfg_set(cs, at + VCAP_OFFSET, 4, offset);
+	pci_cfg_set(cs, at + VCAP_LENGTH, 4, length);
+}
+
+/* The capability list (4.1.4): MSI-X first, then the virtio structures. */
+static void vp_cfg_caps(struct virtio_pci *vp)
+{
+	struct pci_cfg_space *cs = &vp->state.cfg;
+	unsigned prev = 0;
+
+	vp_cap_link(cs, &prev, CAP_MSIX, PCI_CAP_ID_MSIX);
+	pci_cfg_set(cs, CAP_MSIX + MSIX_CTRL, 2, vp_vectors(vp) - 1);
+	pci_cfg_set_wmask(cs, CAP_MSIX + MSIX_CTRL, 2, MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK);
+	pci_cfg_set(cs, CAP_MSIX + MSIX_TABLE, 4, VIRTIO_PCI_MSIX_TABLE);	/* BIR 0 */
+	pci_cfg_set(cs, CAP_MSIX + MSIX_PBA, 4, VIRTIO_PCI_MSIX_PBA);
+
+	/* The window's bar, offset, length and data are the driver's to write. */
+	vp_vcap(cs, &prev, CAP_PCI_CFG, VIRTIO_PCI_CAP_PCI_CFG, 0, 0);
+	pci_cfg_set_wmask(cs, CAP_PCI_CFG + VCAP_BAR, 1, 0xff);
+	pci_cfg_set_wmask(cs, CAP_PCI_CFG + VCAP_OFFSET, 4, 0xffffffff);
+	pci_cfg_set_wmask(cs, CAP_PCI_CFG + VCAP_LENGTH, 4, 0xffffffff);
+	pci_cfg_set_wmask(cs, PCI_CFG_DATA, 4, 0xffffffff);
+
+	vp_vcap(cs, &prev, CAP_COMMON, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_COMMON, CC_LEN);
+	vp_vcap(cs, &prev, CAP_NOTIFY, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_NOTIFY,
+		vp->state.num_queues * VIRTIO_PCI_NOTIFY_MULT);
+	pci_cfg_set(cs, CAP_NOTIFY + VCAP_EXTRA, 4, VIRTIO_PCI_NOTIFY_MULT);
+	vp_vcap(cs, &prev, CAP_ISR, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_ISR, 1);
+	if (vp->ops->cfg_len)
+		vp_vcap(cs, &prev, CAP_DEVICE, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_CFG,
+			MIN(vp->ops->cfg_len, VIRTIO_PCI_REGION_SIZE));
+}
+
+static u32 vp_class(u16 device_id)
+{
+	switch (device_id) {
+	case 1:		return 0x020000;	/* network, Ethernet */
+	case 2:		return 0x018000;	/* mass storage, other */
+	default:	return 0xff0000;	/* no defined class */
+	}
+}
+
+/* A power of 2 in [1, VQ_MAX_SIZE], at most what the device asked for. */
+static u16 vp_queue_max(u16 want)
+{
+	u16 max = VQ_MAX_SIZE;
+
+	while (max > 1 && max > want)
+		max >>= 1;
+	return max;
+}
+
+static void vp_cfg_header(struct virtio_pci *vp, u64 bar0)
+{
+	struct pci_cfg_space *cs = &vp->state.cfg;
+
+	pci_cfg_init(cs, VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_BASE + vp->ops->device_id,
+		     vp_class(vp->ops->device_id), VIRTIO_PCI_REVISION);
+	pci_cfg_set(cs, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	pci_cfg_set_wmask(cs, PCI_COMMAND, 2, VP_COMMAND_RW);
+	pci_cfg_set(cs, PCI_STATUS, 2, PCI_STATUS_CAP_LIST);
+	pci_cfg_set(cs, PCI_SUBSYSTEM_VENDOR_ID, 2, VIRTIO_PCI_VENDOR);
+	pci_cfg_set(cs, PCI_SUBSYSTEM_ID, 2, vp->ops->device_id);
+	pci_cfg_set(cs, PCI_INTERRUPT_PIN, 1, 1);	/* INTA# */
+	pci_cfg_set_wmask(cs, PCI_INTERRUPT_LINE, 1, 0xff);
+	pci_cfg_init_bar(cs, 0, VIRTIO_PCI_BAR_SIZE, PCI_BAR_MEM64);
+	bar0 &= ~(u64)(VIRTIO_PCI_BAR_SIZE - 1);
+	pci_cfg_set(cs, PCI_BAR0, 4, (u32)bar0 | PCI_BAR_MEM64);
+	pci_cfg_set(cs, PCI_BAR0 + 4, 4, (u32)(bar0 >> 32));
+	vp_cfg_caps(vp);
+}
+
+void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, void *dev,
+		     u64 bar0, const struct virtio_pci_wiring *w)
+{
+	struct virtio_pci_state *s = &vp->state;
+
+	memset(vp, 0, sizeof(*vp));
+	vp->ops = ops;
+	vp->dev = dev;
+	if (w)
+		vp->wiring = *w;
+	if (ops->nqueues > VIRTIO_PCI_MAX_QUEUES || ops->queue_max != vp_queue_max(ops->queue_max))
+		log_err("%s: %u queues of %u: clamped to %u of %u", vp_name(vp), ops->nqueues,
+			ops->queue_max, MIN(ops->nqueues, VIRTIO_PCI_MAX_QUEUES),
+			vp_queue_max(ops->queue_max));
+	s->num_queues = MIN(ops->nqueues, VIRTIO_PCI_MAX_QUEUES);
+	s->queue_max = vp_queue_max(ops->queue_max);
+	s->device_features = ops->features | VIRTIO_F_VERSION_1;
+	for (unsigned v = 0; v < VIRTIO_PCI_MAX_VECTORS; v++)
+		s->msix[v].ctrl = MSIX_VCTRL_MASK;	/* masked after reset (6.8.2.9) */
+	for (unsigned q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++)
+		vp->vq[q].mem = vp->wiring.mem;
+	vp_cfg_header(vp, bar0);
+	/* Everything else as after a device reset; the device starts reset. */
+	vp_reset_regs(vp);
+}
+
+void msi_decode(u64 addr, u32 data, u32 *dest, bool *logical, u8 *mode, u8 *vector,
+		bool *level)
+{
+	*dest = (addr >> 12) & 0xff;		/* destination ID, bits 19:12 */
+	*logical = addr & BIT(2);		/* destination mode */
+	*mode = (data >> 8) & 7;		/* delivery mode, bits 10:8 */
+	*vector = data & 0xff;
+	*level = data & BIT(15);		/* trigger mode */
+}

@@ -1,0 +1,178 @@
+/*
+ * virtio over PCI, the modern (virtio 1.x, non-transitional) transport
+ * (devices/virtio_pci.c), virtio 1.2 section 4.1. One PCI function per
+ * virtio device: configuration space with the virtio capabilities and
+ * MSI-X, and one 64-bit memory BAR holding every register region.
+ *
+ * The device model (virtio_blk, virtio_net) sits behind struct
+ * virtio_dev_ops; the VM reaches the transport through virtio_pci_cfg_ops
+ * (registered with pci_host_add) and virtio_pci_bar_ops (registered on the
+ * MMIO bus at the BAR's address). No locking: the VM serialises all calls
+ * for one device.
+ */
+#ifndef KEEL_DEVICES_VIRTIO_PCI_H
+#define KEEL_DEVICES_VIRTIO_PCI_H
+
+#include "types.h"
+#include "devices/guest_mem_ops.h"
+#include "devices/irq.h"
+#include "devices/pci_host.h"
+#include "devices/virtqueue.h"
+#include "vmm/io_bus.h"
+
+#define VIRTIO_PCI_VENDOR	0x1af4
+#define VIRTIO_PCI_DEVICE_BASE	0x1040	/* + virtio device ID (4.1.2.1) */
+#define VIRTIO_PCI_REVISION	1	/* modern-only device */
+
+/* BAR0 layout: one region per capability, 4 KiB apart. */
+#define VIRTIO_PCI_BAR_SIZE	0x8000
+#define VIRTIO_PCI_COMMON	0x0000
+#define VIRTIO_PCI_ISR		0x1000
+#define VIRTIO_PCI_DEVICE_CFG	0x2000
+#define VIRTIO_PCI_NOTIFY	0x3000	/* queue q at + q * VIRTIO_PCI_NOTIFY_MULT */
+#define VIRTIO_PCI_NOTIFY_MULT	4
+#define VIRTIO_PCI_MSIX_TABLE	0x4000
+#define VIRTIO_PCI_MSIX_PBA	0x5000
+#define VIRTIO_PCI_REGION_SIZE	0x1000
+
+#define VIRTIO_PCI_MAX_QUEUES	8	/* MSI-X vectors: one per queue plus config */
+#define VIRTIO_PCI_MAX_VECTORS	(VIRTIO_PCI_MAX_QUEUES + 1)
+#define VIRTIO_MSI_NO_VECTOR	0xffff
+
+/* Device status (2.1). */
+#define VIRTIO_STATUS_ACKNOWLEDGE	BIT(0)
+#define VIRTIO_STATUS_DRIVER		BIT(1)
+#define VIRTIO_STATUS_DRIVER_OK		BIT(2)
+#define VIRTIO_STATUS_FEATURES_OK	BIT(3)
+#define VIRTIO_STATUS_NEEDS_RESET	BIT(6)	/* set by the device only */
+#define VIRTIO_STATUS_FAILED		BIT(7)
+
+#define VIRTIO_F_VERSION_1	BIT(32)	/* always offered and required (6.1) */
+
+/* ISR status bits (4.1.4.5). */
+#define VIRTIO_ISR_QUEUE	BIT(0)
+#define VIRTIO_ISR_CONFIG	BIT(1)
+
+/* What a virtio device model gives the transport. */
+struct virtio_dev_ops {
+	u16 device_id;			/* 1 net, 2 blk */
+	u64 features;			/* device feature bits; VIRTIO_F_VERSION_1 is added */
+	unsigned nqueues;		/* 1..VIRTIO_PCI_MAX_QUEUES */
+	u16 queue_max;			/* power of 2, <= VQ_MAX_SIZE */
+	u32 cfg_len;			/* device-specific config length, <= 4 KiB */
+	u32  (*cfg_read)(void *dev, unsigned off, unsigned size);
+	void (*cfg_write)(void *dev, unsigned off, unsigned size, u32 val);
+	void (*notify)(void *dev, unsigned queue);	/* the driver kicked a queue */
+	void (*reset)(void *dev);			/* device reset (status 0 written) */
+	void (*driver_ok)(void *dev, u64 negotiated);	/* DRIVER_OK set: start */
+};
+
+/* One MSI-X table entry (PCI 3.0 6.8.2.6-6.8.2.9). */
+struct virtio_pci_msix_entry {
+	u32 addr_lo, addr_hi, data, ctrl;
+};
+
+/* The common-config registers of one queue, as the driver wrote them. */
+struct virtio_pci_queue_regs {
+	u16 size;
+	u16 msix_vector;
+	bool enable;
+	u64 desc, driver, device;
+};
+
+/*
+ * Guest-visible transport state, pointer-free. Together with each
+ * vq[q].s of struct virtio_pci (also pointer-free: the live ring
+ * indices) it is everything a snapshot needs.
+ */
+struct virtio_pci_state {
+	struct pci_cfg_space cfg;	/* config header, capabilities, MSI-X control */
+	u8 status;			/* device_status */
+	u8 isr;
+	u8 config_generation;
+	bool intx_level;		/* what the INTx line was last driven to */
+	u16 num_queues;			/* ops->nqueues, clamped */
+	u16 queue_max;
+	u16 queue_select;
+	u16 config_msix_vector;
+	u32 device_feature_select;
+	u32 driver_feature_select;
+	u64 device_features;		/* offered: ops->features | VERSION_1 */
+	u64 driver_features;		/* accepted by the driver */
+	struct virtio_pci_queue_regs q[VIRTIO_PCI_MAX_QUEUES];
+	struct virtio_pci_msix_entry msix[VIRTIO_PCI_MAX_VECTORS];
+	u64 msix_pba;			/* pending bit per vector */
+};
+
+/* How the transport reaches the outside. Set at init, never saved. */
+struct virtio_pci_wiring {
+	const struct guest_mem_ops *mem;	/* guest RAM, for the virtqueues */
+	/* Send one MSI: the VM decodes it (msi_decode) and routes it to its APICs. */
+	void (*msi)(void *ctx, u64 addr, u32 data);
+	/* BAR0 moved or memory decoding toggled: re-register
+	 * [new_base, new_base + VIRTIO_PCI_BAR_SIZE) on the MMIO bus when
+	 * enabled, remove the old range either way. */
+	void (*bar_changed)(void *ctx, u64 new_base, bool enabled);
+	void *ctx;				/* for msi and bar_changed */
+	struct irq_line intx;			/* INTA#, level */
+	const char *name;			/* for log lines, e.g. "vm1 virtio-blk0" */
+};
+
+struct virtio_pci {
+	struct virtio_pci_state state;
+	struct vq vq[VIRTIO_PCI_MAX_QUEUES];	/* vq[q].s is live once enabled */
+	struct virtio_pci_wiring wiring;
+	const struct virtio_dev_ops *ops;
+	void *dev;
+};
+
+/*
+ * Set up the function for device dev behind ops (both kept, not copied),
+ * with BAR0 at bar0 (aligned down to VIRTIO_PCI_BAR_SIZE) and memory
+ * decoding already on, as firmware would leave it: the VM registers
+ * [bar0, bar0 + VIRTIO_PCI_BAR_SIZE) with virtio_pci_bar_ops itself.
+ * Bus mastering starts off; the guest driver turns it on.
+ */
+void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, void *dev,
+		     u64 bar0, const struct virtio_pci_wiring *w);
+
+/* PCI configuration space (dev is the struct virtio_pci). */
+extern const struct pci_fn_ops virtio_pci_cfg_ops;
+/* BAR0 MMIO, offsets relative to the BAR (dev is the struct virtio_pci). */
+extern const struct io_ops virtio_pci_bar_ops;
+
+/* Where BAR0 is now and whether memory decoding is on. */
+u64 virtio_pci_bar_base(const struct virtio_pci *vp);
+bool virtio_pci_bar_enabled(const struct virtio_pci *vp);
+
+/*
+ * The device side. virtio_pci_queue() is NULL unless queue q is enabled,
+ * DRIVER_OK is set, DEVICE_NEEDS_RESET is not, and bus mastering is on
+ * (a device may touch guest memory only then).
+ */
+struct vq *virtio_pci_queue(struct virtio_pci *vp, unsigned q);
+/* Used buffers were added to queue q: interrupt unless the driver set
+ * VIRTQ_AVAIL_F_NO_INTERRUPT. */
+void virtio_pci_used(struct virtio_pci *vp, unsigned q);
+/* The guest broke a rule: DEVICE_NEEDS_RESET, a config interrupt and one
+ * log line "NAME: device needs reset: why" (until the next reset). */
+void virtio_pci_fail(struct virtio_pci *vp, const char *why);
+/* The device-specific config changed: new generation, config interrupt. */
+void virtio_pci_config_changed(struct virtio_pci *vp);
+
+/*
+ * An MSI message (Intel SDM vol. 3 10.11): address 0xFEExxxxx with the
+ * destination APIC ID in bits 19:12 and logical destination mode in bit 2;
+ * data with the vector in bits 7:0, delivery mode in 10:8 (0 fixed,
+ * 1 lowest priority, 2 SMI, 4 NMI, 5 INIT, 7 ExtINT) and level trigger in
+ * bit 15. msi_addr_valid() says whether addr is in the interrupt window.
+ */
+#define MSI_ADDR_BASE		0xfee00000ull	/* bits 31:20 = 0xfee, 63:32 = 0 */
+static inline bool msi_addr_valid(u64 addr)
+{
+	return (addr >> 20) == (MSI_ADDR_BASE >> 20);
+}
+void msi_decode(u64 addr, u32 data, u32 *dest, bool *logical, u8 *mode, u8 *vector,
+		bool *level);
+
+#endif

@@ -1,0 +1,1 @@
+UNIT_SRCS_virtqueue := devices/virtqueue.c

@@ -1,0 +1,1 @@
+UNIT_SRCS_vswitch := vmm/vswitch.c

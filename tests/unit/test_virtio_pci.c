@@ -1,0 +1,1287 @@
+/*
+ * Host tests for devices/virtio_pci.c against virtio 1.2 section 4.1 and
+ * the MSI-X rules of PCI 3.0 6.8: a fake device records what the transport
+ * asks of it, a fake guest RAM backs the rings, and the tests play the
+ * driver the way Linux's virtio_pci_modern does, then a hostile one.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_kernel.h"
+#include "devices/virtio_pci.h"
+
+#define RAM_BASE	0x100000ull
+#define RAM_SIZE	0x40000u
+#define BAR0		0xfebf8000ull
+#define NQUEUES		2
+#define QMAX		256
+#define CFG_LEN		16
+#define DEV_FEATURES	(BIT(1) | BIT(9) | BIT(28))
+
+/* Common config offsets (4.1.4.3), as a driver knows them. */
+enum {
+	DFSELECT = 0x00, DF = 0x04, GFSELECT = 0x08, GF = 0x0c, MSIX_CONFIG = 0x10,
+	NUMQ = 0x12, STATUS = 0x14, CFGGEN = 0x15, Q_SELECT = 0x16, Q_SIZE = 0x18,
+	Q_MSIX = 0x1a, Q_ENABLE = 0x1c, Q_NOFF = 0x1e, Q_DESC = 0x20, Q_DRIVER = 0x28,
+	Q_DEVICE = 0x30,
+};
+enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4, CAP_PCI_CFG = 5 };
+
+#define ACK		VIRTIO_STATUS_ACKNOWLEDGE
+#define DRV		VIRTIO_STATUS_DRIVER
+#define DRV_OK		VIRTIO_STATUS_DRIVER_OK
+#define FEAT_OK		VIRTIO_STATUS_FEATURES_OK
+#define NEEDS_RESET	VIRTIO_STATUS_NEEDS_RESET
+
+struct msi { u64 addr; u32 data; };
+struct bar_event { u64 base; bool enabled; };
+
+struct world {
+	struct virtio_pci vp;
+	struct virtio_dev_ops ops;
+	struct guest_mem_ops mem;
+	u8 ram[RAM_SIZE];
+	u8 devcfg[CFG_LEN];
+	unsigned notified[VIRTIO_PCI_MAX_QUEUES], resets, driver_oks;
+	u64 negotiated;
+	unsigned cfg_reads, cfg_writes, last_cfg_off, last_cfg_size;
+	u32 last_cfg_val;
+	bool consume;			/* notify pops and pushes every chain */
+	struct msi msi[64];
+	unsigned nmsi;
+	bool intx;
+	unsigned nintx;
+	struct bar_event bar[16];
+	unsigned nbar;
+	/* Where the driver found the regions (from the capabilities). */
+	u32 common, notify, isr, device, notify_mult;
+};
+
+/* ---- fakes ---------------------------------------------------------------- */
+
+static bool ram_range(u64 gpa, size_t len)
+{
+	return gpa >= RAM_BASE && len <= RAM_SIZE && gpa - RAM_BASE <= RAM_SIZE - len;
+}
+
+static int ram_read(void *ctx, u64 gpa, void *buf, size_t len)
+{
+	struct world *w = ctx;
+
+	if (!ram_range(gpa, len))
+		return -EFAULT;
+	memcpy(buf, w->ram + (gpa - RAM_BASE), len);
+	return 0;
+}
+
+static int ram_write(void *ctx, u64 gpa, const void *buf, size_t len)
+{
+	struct world *w = ctx;
+
+	if (!ram_range(gpa, len))
+		return -EFAULT;
+	memcpy(w->ram + (gpa - RAM_BASE), buf, len);
+	return 0;
+}
+
+static u8 *ram(struct world *w, u64 gpa)
+{
+	assert_true(ram_range(gpa, 1));
+	return w->ram + (gpa - RAM_BASE);
+}
+
+static u32 dev_cfg_read(void *dev, unsigned off, unsigned size)
+{
+	struct world *w = dev;
+	u32 v = 0;
+
+	w->cfg_reads++;
+	assert_true(off + size <= CFG_LEN);
+	memcpy(&v, w->devcfg + off, size);
+	return v;
+}
+
+static void dev_cfg_write(void *dev, unsigned off, unsigned size, u32 val)
+{
+	struct world *w = dev;
+
+	w->cfg_writes++;
+	assert_true(off + size <= CFG_LEN);
+	w->last_cfg_off = off;
+	w->last_cfg_size = size;
+	w->last_cfg_val = val;
+}
+
+static void dev_notify(void *dev, unsigned q)
+{
+	struct world *w = dev;
+	struct vq_chain c;
+	const char *why;
+	struct vq *vq;
+
+	assert_true(q < NQUEUES);
+	w->notified[q]++;
+	if (!w->consume)
+		return;
+	vq = virtio_pci_queue(&w->vp, q);
+	assert_non_null(vq);
+	while (vq_pop(vq, &c, &why) == 1) {
+		assert_int_equal(vq_push(vq, c.head, c.in_bytes, &why), 0);
+		virtio_pci_used(&w->vp, q);
+	}
+}
+
+static void dev_reset(void *dev)
+{
+	struct world *w = dev;
+
+	w->resets++;
+	/* The transport is reset first: no queue is usable any more. */
+	assert_null(virtio_pci_queue(&w->vp, 0));
+}
+
+static void dev_driver_ok(void *dev, u64 negotiated)
+{
+	struct world *w = dev;
+
+	w->driver_oks++;
+	w->negotiated = negotiated;
+}
+
+static void world_msi(void *ctx, u64 addr, u32 data)
+{
+	struct world *w = ctx;
+
+	assert_true(w->nmsi < ARRAY_SIZE(w->msi));
+	w->msi[w->nmsi++] = (struct msi){ addr, data };
+}
+
+static void world_intx(void *ctx, unsigned line, bool level)
+{
+	struct world *w = ctx;
+
+	assert_int_equal(line, 11);
+	assert_true(level != w->intx);	/* only changes are signalled */
+	w->intx = level;
+	w->nintx++;
+}
+
+static void world_bar(void *ctx, u64 base, bool enabled)
+{
+	struct world *w = ctx;
+
+	assert_true(w->nbar < ARRAY_SIZE(w->bar));
+	w->bar[w->nbar++] = (struct bar_event){ base, enabled };
+}
+
+static void world_init(struct world *w, u16 device_id, unsigned nqueues)
+{
+	struct virtio_pci_wiring wiring = {
+		.mem = &w->mem, .msi = world_msi, .bar_changed = world_bar, .ctx = w,
+		.intx = { .set = world_intx, .ctx = w, .line = 11 }, .name = "vm1 vblk0",
+	};
+
+	w->mem = (struct guest_mem_ops){ .read = ram_read, .write = ram_write, .ctx = w };
+	w->ops = (struct virtio_dev_ops){
+		.device_id = device_id, .features = DEV_FEATURES, .nqueues = nqueues,
+		.queue_max = QMAX, .cfg_len = CFG_LEN, .cfg_read = dev_cfg_read,
+		.cfg_write = dev_cfg_write, .notify = dev_notify, .reset = dev_reset,
+		.driver_ok = dev_driver_ok,
+	};
+	for (unsigned i = 0; i < CFG_LEN; i++)
+		w->devcfg[i] = 0xa0 + i;
+	virtio_pci_init(&w->vp, &w->ops, w, BAR0, &wiring);
+}
+
+static int world_setup(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	world_init(w, 2, NQUEUES);
+	fake_console_reset();
+	*state = w;
+	return 0;
+}
+
+static int world_teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* ---- driver-side accessors ---------------------------------------------- */
+
+/* Configuration space through the host bridge's interface: dword + lanes. */
+static u32 cfg_rd(struct world *w, unsigned off, unsigned size)
+{
+	u32 dword = virtio_pci_cfg_ops.cfg_read(&w->vp, off & ~3u);
+
+	return (dword >> (8 * (off & 3))) & (u32)bytes_mask(size);
+}
+
+static void cfg_wr(struct world *w, unsigned off, unsigned size, u32 val)
+{
+	unsigned shift = 8 * (off & 3);
+	u32 mask = (u32)(bytes_mask(size) << shift);
+
+	virtio_pci_cfg_ops.cfg_write(&w->vp, off & ~3u, (val << shift) & mask, mask);
+}
+
+static u64 bar_rd(struct world *w, u64 off, unsigned size)
+{
+	return virtio_pci_bar_ops.read(&w->vp, off, size);
+}
+
+static void bar_wr(struct world *w, u64 off, unsigned size, u64 val)
+{
+	virtio_pci_bar_ops.write(&w->vp, off, size, val);
+}
+
+static u32 cc_rd(struct world *w, unsigned off, unsigned size)
+{
+	return bar_rd(w, w->common + off, size);
+}
+
+static void cc_wr(struct world *w, unsigned off, unsigned size, u32 val)
+{
+	bar_wr(w, w->common + off, size, val);
+}
+
+static u8 status(struct world *w)
+{
+	return cc_rd(w, STATUS, 1);
+}
+
+/* Walk the capability list like virtio_pci_find_capability(): the first
+ * vendor capability of cfg_type, 0 if none. Bounded against loops. */
+static unsigned find_vcap(struct world *w, u8 type)
+{
+	unsigned pos = cfg_rd(w, PCI_CAPABILITY_LIST, 1), ttl = 48;
+
+	assert_true(cfg_rd(w, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	for (; pos && ttl; ttl--, pos = cfg_rd(w, pos + 1, 1)) {
+		assert_int_equal(pos & 3, 0);
+		assert_true(pos >= 0x40);
+		if (cfg_rd(w, pos, 1) == 0x09 && cfg_rd(w, pos + 3, 1) == type)
+			return pos;
+	}
+	assert_true(ttl > 0);
+	return 0;
+}
+
+static unsigned find_cap_id(struct world *w, u8 id)
+{
+	unsigned pos = cfg_rd(w, PCI_CAPABILITY_LIST, 1), ttl = 48;
+
+	for (; pos && ttl; ttl--, pos = cfg_rd(w, pos + 1, 1))
+		if (cfg_rd(w, pos, 1) == id)
+			return pos;
+	return 0;
+}
+
+/* The BAR offset of one region, checked like vp_modern_map_capability(). */
+static u32 map_vcap(struct world *w, u8 type, u32 minlen)
+{
+	unsigned cap = find_vcap(w, type);
+
+	assert_int_not_equal(cap, 0);
+	assert_int_equal(cfg_rd(w, cap + 4, 1), 0);			/* bar */
+	assert_true(cfg_rd(w, cap + 12, 4) >= minlen);			/* length */
+	assert_true(cfg_rd(w, cap + 8, 4) + cfg_rd(w, cap + 12, 4) <= VIRTIO_PCI_BAR_SIZE);
+	return cfg_rd(w, cap + 8, 4);
+}
+
+static void driver_find_regions(struct world *w)
+{
+	unsigned notify = find_vcap(w, CAP_NOTIFY);
+
+	w->common = map_vcap(w, CAP_COMMON, 0x38);
+	w->notify = map_vcap(w, CAP_NOTIFY, 2);
+	w->isr = map_vcap(w, CAP_ISR, 1);
+	w->device = map_vcap(w, CAP_DEVICE, 0);
+	w->notify_mult = cfg_rd(w, notify + 16, 4);
+}
+
+static u64 ring_desc(unsigned q) { return RAM_BASE + q * 0x10000ull; }
+static u64 ring_avail(unsigned q) { return ring_desc(q) + 0x4000; }
+static u64 ring_used(unsigned q) { return ring_desc(q) + 0x8000; }
+
+/* Program MSI-X entry v to send vector 0x40+v to APIC ID 2, unmasked. */
+static void msix_program(struct world *w, unsigned v)
+{
+	u64 e = VIRTIO_PCI_MSIX_TABLE + 16 * v;
+
+	bar_wr(w, e, 4, 0xfee02000);
+	bar_wr(w, e + 4, 4, 0);
+	bar_wr(w, e + 8, 4, 0x40 + v);
+	bar_wr(w, e + 12, 4, 0);
+}
+
+static void msix_enable(struct world *w, bool on)
+{
+	unsigned cap = find_cap_id(w, 0x11);
+	u16 ctrl = cfg_rd(w, cap + 2, 2);
+
+	cfg_wr(w, cap + 2, 2, on ? ctrl | 0x8000 : ctrl & ~0x8000);
+}
+
+/* One queue as vp_modern's setup_vq() does it. */
+static void driver_setup_queue(struct world *w, unsigned q, u16 size, u16 vector)
+{
+	cc_wr(w, Q_SELECT, 2, q);
+	assert_int_equal(cc_rd(w, Q_SIZE, 2), QMAX);
+	assert_int_equal(cc_rd(w, Q_ENABLE, 2), 0);
+	cc_wr(w, Q_SIZE, 2, size);
+	cc_wr(w, Q_DESC, 4, (u32)ring_desc(q));
+	cc_wr(w, Q_DESC + 4, 4, ring_desc(q) >> 32);
+	cc_wr(w, Q_DRIVER, 4, (u32)ring_avail(q));
+	cc_wr(w, Q_DRIVER + 4, 4, 0);
+	cc_wr(w, Q_DEVICE, 4, (u32)ring_used(q));
+	cc_wr(w, Q_DEVICE + 4, 4, 0);
+	assert_int_equal(cc_rd(w, Q_NOFF, 2), q);
+	if (vector != VIRTIO_MSI_NO_VECTOR) {
+		cc_wr(w, Q_MSIX, 2, vector);
+		assert_int_equal(cc_rd(w, Q_MSIX, 2), vector);
+	}
+	cc_wr(w, Q_ENABLE, 2, 1);
+	assert_int_equal(cc_rd(w, Q_ENABLE, 2), 1);
+}
+
+/* Feature negotiation up to FEATURES_OK; returns the status read back. */
+static u8 driver_negotiate(struct world *w, u64 features)
+{
+	cc_wr(w, STATUS, 1, 0);
+	assert_int_equal(status(w), 0);
+	cc_wr(w, STATUS, 1, ACK);
+	cc_wr(w, STATUS, 1, ACK | DRV);
+	cc_wr(w, GFSELECT, 4, 0);
+	cc_wr(w, GF, 4, (u32)features);
+	cc_wr(w, GFSELECT, 4, 1);
+	cc_wr(w, GF, 4, features >> 32);
+	cc_wr(w, STATUS, 1, ACK | DRV | FEAT_OK);
+	return status(w);
+}
+
+/*
+ * The whole of 3.1.1 with MSI-X as Linux sets it up: vector 0 for config,
+ * q+1 for queue q. msix false leaves MSI-X off (the INTx fallback).
+ */
+static void driver_init(struct world *w, bool msix)
+{
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	driver_find_regions(w);
+	assert_int_equal(driver_negotiate(w, VIRTIO_F_VERSION_1 | BIT(9)), ACK | DRV | FEAT_OK);
+	if (msix) {
+		for (unsigned v = 0; v <= NQUEUES; v++)
+			msix_program(w, v);
+		msix_enable(w, true);
+		cc_wr(w, MSIX_CONFIG, 2, 0);
+		assert_int_equal(cc_rd(w, MSIX_CONFIG, 2), 0);
+	}
+	for (unsigned q = 0; q < NQUEUES; q++)
+		driver_setup_queue(w, q, 128, msix ? q + 1 : VIRTIO_MSI_NO_VECTOR);
+	cc_wr(w, STATUS, 1, ACK | DRV | FEAT_OK | DRV_OK);
+	assert_int_equal(status(w), ACK | DRV | FEAT_OK | DRV_OK);
+}
+
+static void kick(struct world *w, unsigned q)
+{
+	bar_wr(w, w->notify + q * w->notify_mult, 2, q);
+}
+
+/* ---- tests: configuration space ------------------------------------------ */
+
+static void test_header(void **state)
+{
+	struct world *w = *state;
+
+	assert_int_equal(cfg_rd(w, PCI_VENDOR_ID, 2), 0x1af4);
+	assert_int_equal(cfg_rd(w, PCI_DEVICE_ID, 2), 0x1042);
+	assert_int_equal(cfg_rd(w, PCI_REVISION_ID, 1), 1);
+	assert_int_equal(cfg_rd(w, PCI_CLASS_CODE, 4) & 0xffffff, 0x018000);
+	assert_int_equal(cfg_rd(w, PCI_HEADER_TYPE, 1), 0);
+	assert_int_equal(cfg_rd(w, PCI_SUBSYSTEM_VENDOR_ID, 2), 0x1af4);
+	assert_int_equal(cfg_rd(w, PCI_INTERRUPT_PIN, 1), 1);
+	assert_true(cfg_rd(w, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	/* 64-bit non-prefetchable memory BAR at the VM's address, decoding on. */
+	assert_int_equal(cfg_rd(w, PCI_BAR0, 4), (u32)BAR0 | 4);
+	assert_int_equal(cfg_rd(w, PCI_BAR0 + 4, 4), 0);
+	assert_int_equal(cfg_rd(w, PCI_BAR0 + 8, 4), 0);	/* BAR2 absent */
+	assert_int_equal(cfg_rd(w, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+	assert_true(virtio_pci_bar_enabled(&w->vp));
+	assert_int_equal(virtio_pci_bar_base(&w->vp), BAR0);
+	/* Read-only IDs stay put; the interrupt line register is scratch. */
+	cfg_wr(w, PCI_VENDOR_ID, 4, 0x12345678);
+	assert_int_equal(cfg_rd(w, PCI_VENDOR_ID, 2), 0x1af4);
+	cfg_wr(w, PCI_INTERRUPT_LINE, 1, 11);
+	assert_int_equal(cfg_rd(w, PCI_INTERRUPT_LINE, 1), 11);
+	assert_int_equal(w->resets, 0);	/* init does not call the device */
+}
+
+static void test_net_identity(void **state)
+{
+	struct world *w = *state;
+
+	world_init(w, 1, NQUEUES);
+	assert_int_equal(cfg_rd(w, PCI_DEVICE_ID, 2), 0x1041);
+	assert_int_equal(cfg_rd(w, PCI_CLASS_CODE, 4) & 0xffffff, 0x020000);
+}
+
+static void test_capability_chain(void **state)
+{
+	struct world *w = *state;
+	unsigned msix = find_cap_id(w, 0x11), cap;
+
+	driver_find_regions(w);
+	assert_int_equal(w->common, VIRTIO_PCI_COMMON);
+	assert_int_equal(w->isr, VIRTIO_PCI_ISR);
+	assert_int_equal(w->device, VIRTIO_PCI_DEVICE_CFG);
+	assert_int_equal(w->notify, VIRTIO_PCI_NOTIFY);
+	assert_int_equal(w->notify_mult, 4);
+	cap = find_vcap(w, CAP_DEVICE);
+	assert_int_equal(cfg_rd(w, cap + 12, 4), CFG_LEN);
+	cap = find_vcap(w, CAP_NOTIFY);
+	assert_int_equal(cfg_rd(w, cap + 2, 1), 20);		/* cap_len with multiplier */
+	assert_true(cfg_rd(w, cap + 12, 4) >= NQUEUES * 4);
+	cap = find_vcap(w, CAP_PCI_CFG);
+	assert_int_not_equal(cap, 0);
+	assert_int_equal(cfg_rd(w, cap + 2, 1), 20);
+	/* MSI-X: N-1 in the table size, table and PBA in BAR0. */
+	assert_int_not_equal(msix, 0);
+	assert_int_equal(cfg_rd(w, msix + 2, 2), NQUEUES);
+	assert_int_equal(cfg_rd(w, msix + 4, 4), VIRTIO_PCI_MSIX_TABLE | 0);
+	assert_int_equal(cfg_rd(w, msix + 8, 4), VIRTIO_PCI_MSIX_PBA | 0);
+	/* The capability bytes themselves are read-only. */
+	cfg_wr(w, cap + 3, 1, CAP_COMMON);
+	cfg_wr(w, msix + 1, 1, 0);
+	assert_int_equal(find_vcap(w, CAP_PCI_CFG), cap);
+	assert_int_equal(cfg_rd(w, msix + 2, 2) & 0x7ff, NQUEUES);
+}
+
+static void test_bar_sizing_and_move(void **state)
+{
+	struct world *w = *state;
+	u64 moved = 0x2c0000000ull;
+
+	/* Linux: decoding off, size each dword with all ones, restore. */
+	cfg_wr(w, PCI_COMMAND, 2, 0);
+	assert_int_equal(w->nbar, 1);
+	assert_false(w->bar[0].enabled);
+	cfg_wr(w, PCI_BAR0, 4, 0xffffffff);
+	cfg_wr(w, PCI_BAR0 + 4, 4, 0xffffffff);
+	assert_int_equal(cfg_rd(w, PCI_BAR0, 4), 0xffff8004);	/* 32 KiB, 64-bit */
+	assert_int_equal(cfg_rd(w, PCI_BAR0 + 4, 4), 0xffffffff);
+	assert_int_equal(w->nbar, 1);		/* nothing decoded: nothing to say */
+	cfg_wr(w, PCI_BAR0, 4, (u32)moved);
+	cfg_wr(w, PCI_BAR0 + 4, 4, moved >> 32);
+	assert_int_equal(virtio_pci_bar_base(&w->vp), moved);
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(w->nbar, 2);
+	assert_true(w->bar[1].enabled);
+	assert_int_equal(w->bar[1].base, moved);
+	/* Moving with decoding on reports each new address; rewrites do not. */
+	cfg_wr(w, PCI_BAR0, 4, 0x8000);
+	assert_int_equal(w->nbar, 3);
+	assert_int_equal(w->bar[2].base, 0x200008000ull);
+	cfg_wr(w, PCI_BAR0, 4, 0x8000);
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(w->nbar, 3);
+	/* Byte writes to the BAR's low bits do not move it. */
+	cfg_wr(w, PCI_BAR0, 1, 0xff);
+	assert_int_equal(cfg_rd(w, PCI_BAR0, 4), 0x8004);
+	assert_int_equal(w->nbar, 3);
+	/* I/O space cannot be enabled: there is no I/O BAR. */
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	assert_int_equal(cfg_rd(w, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+}
+
+static void test_unaligned_bar0_rounded(void **state)
+{
+	struct world *w = *state;
+
+	struct virtio_pci_wiring mem_only = { .mem = &w->mem };
+
+	virtio_pci_init(&w->vp, &w->ops, w, 0xfebf8123ull, &mem_only);
+	assert_int_equal(virtio_pci_bar_base(&w->vp), 0xfebf8000ull);
+	/* No wiring at all: interrupts and BAR moves go nowhere, quietly. */
+	driver_init(w, true);
+	virtio_pci_used(&w->vp, 0);
+	cfg_wr(w, PCI_BAR0, 4, 0x10000);
+	msix_enable(w, false);
+	virtio_pci_used(&w->vp, 0);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_ISR, 1), 1);
+}
+
+/* ---- tests: the driver's initialisation ---------------------------------- */
+
+static void test_linux_init_sequence(void **state)
+{
+	struct world *w = *state;
+	struct vq *vq;
+
+	driver_init(w, true);
+	assert_int_equal(w->driver_oks, 1);
+	assert_int_equal(w->negotiated, VIRTIO_F_VERSION_1 | BIT(9));
+	assert_int_equal(cc_rd(w, NUMQ, 2), NQUEUES);
+	for (unsigned q = 0; q < NQUEUES; q++) {
+		vq = virtio_pci_queue(&w->vp, q);
+		assert_non_null(vq);
+		assert_true(vq->s.ready);
+		assert_int_equal(vq->s.size, 128);
+		assert_int_equal(vq->s.desc, ring_desc(q));
+		assert_int_equal(vq->s.driver, ring_avail(q));
+		assert_int_equal(vq->s.device, ring_used(q));
+		assert_ptr_equal(vq->mem, &w->mem);
+		cc_wr(w, Q_SELECT, 2, q);
+		assert_int_equal(cc_rd(w, Q_DESC, 4), (u32)ring_desc(q));
+		assert_int_equal(bar_rd(w, w->common + Q_DEVICE, 8), ring_used(q));
+	}
+	assert_null(virtio_pci_queue(&w->vp, NQUEUES));
+	assert_null(virtio_pci_queue(&w->vp, 1000));
+	assert_int_equal(w->nmsi, 0);
+	assert_int_equal(fake_console_count("needs reset"), 0);
+}
+
+static void test_feature_negotiation(void **state)
+{
+	struct world *w = *state;
+
+	driver_find_regions(w);
+	cc_wr(w, DFSELECT, 4, 0);
+	assert_int_equal(cc_rd(w, DF, 4), (u32)DEV_FEATURES);
+	cc_wr(w, DFSELECT, 4, 1);
+	assert_int_equal(cc_rd(w, DF, 4), 1);		/* VERSION_1, bit 32 */
+	cc_wr(w, DFSELECT, 4, 2);
+	assert_int_equal(cc_rd(w, DF, 4), 0);
+	cc_wr(w, DFSELECT, 4, 0xffffffff);
+	assert_int_equal(cc_rd(w, DF, 4), 0);
+	assert_int_equal(cc_rd(w, DFSELECT, 4), 0xffffffff);
+	/* A legacy driver (no VERSION_1) and a greedy one are refused. */
+	assert_int_equal(driver_negotiate(w, BIT(1)), ACK | DRV);
+	assert_int_equal(driver_negotiate(w, VIRTIO_F_VERSION_1 | BIT(2)), ACK | DRV);
+	assert_int_equal(driver_negotiate(w, VIRTIO_F_VERSION_1 | BIT(40)), ACK | DRV);
+	/* A subset is fine; afterwards the features are frozen. */
+	assert_int_equal(driver_negotiate(w, VIRTIO_F_VERSION_1 | BIT(28)),
+			 ACK | DRV | FEAT_OK);
+	cc_wr(w, GFSELECT, 4, 0);
+	cc_wr(w, GF, 4, 0xffffffff);
+	assert_int_equal(cc_rd(w, GF, 4), (u32)BIT(28));
+	cc_wr(w, GFSELECT, 4, 1);
+	assert_int_equal(cc_rd(w, GF, 4), 1);
+	cc_wr(w, GFSELECT, 4, 7);
+	assert_int_equal(cc_rd(w, GF, 4), 0);
+}
+
+static void test_status_rules(void **state)
+{
+	struct world *w = *state;
+
+	driver_find_regions(w);
+	cc_wr(w, STATUS, 1, ACK | DRV);
+	cc_wr(w, STATUS, 1, ACK);			/* the driver cannot clear bits */
+	assert_int_equal(status(w), ACK | DRV);
+	cc_wr(w, STATUS, 1, ACK | DRV | NEEDS_RESET);	/* nor set the device's bit */
+	assert_int_equal(status(w), ACK | DRV);
+	/* DRIVER_OK before FEATURES_OK: a protocol break, the device is not started. */
+	cc_wr(w, STATUS, 1, ACK | DRV | DRV_OK);
+	assert_int_equal(status(w), ACK | DRV | NEEDS_RESET);
+	assert_int_equal(w->driver_oks, 0);
+	assert_int_equal(fake_console_count("vm1 vblk0: device needs reset: DRIVER_OK"), 1);
+	/* FAILED is the driver's to set. */
+	cc_wr(w, STATUS, 1, ACK | DRV | VIRTIO_STATUS_FAILED);
+	assert_true(status(w) & VIRTIO_STATUS_FAILED);
+	cc_wr(w, STATUS, 1, 0);
+	assert_int_equal(status(w), 0);
+	assert_int_equal(w->resets, 1);
+}
+
+static void test_reset_clears_state(void **state)
+{
+	struct world *w = *state;
+
+	driver_init(w, true);
+	kick(w, 0);
+	w->resets = 0;
+	cc_wr(w, STATUS, 1, 0);
+	assert_int_equal(w->resets, 1);
+	assert_int_equal(status(w), 0);
+	assert_null(virtio_pci_queue(&w->vp, 0));
+	assert_int_equal(cc_rd(w, MSIX_CONFIG, 2), VIRTIO_MSI_NO_VECTOR);
+	assert_int_equal(cc_rd(w, Q_SELECT, 2), 0);
+	for (unsigned q = 0; q < NQUEUES; q++) {
+		cc_wr(w, Q_SELECT, 2, q);
+		assert_int_equal(cc_rd(w, Q_SIZE, 2), QMAX);
+		assert_int_equal(cc_rd(w, Q_ENABLE, 2), 0);
+		assert_int_equal(cc_rd(w, Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+		assert_int_equal(cc_rd(w, Q_DESC, 4), 0);
+		assert_false(w->vp.vq[q].s.ready);
+	}
+	cc_wr(w, GFSELECT, 4, 1);
+	assert_int_equal(cc_rd(w, GF, 4), 0);
+	/* A kick after reset reaches nobody; the MSI-X table survives (PCI state). */
+	kick(w, 0);
+	assert_int_equal(w->notified[0], 1);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_TABLE + 8, 4), 0x40);
+	/* And the driver can start over. */
+	driver_init(w, true);
+	assert_int_equal(w->driver_oks, 2);
+	assert_non_null(virtio_pci_queue(&w->vp, 0));
+}
+
+/* ---- tests: notifications and interrupts --------------------------------- */
+
+static void test_notify(void **state)
+{
+	struct world *w = *state;
+
+	driver_find_regions(w);
+	kick(w, 0);				/* before DRIVER_OK: not yet */
+	driver_init(w, true);
+	kick(w, 0);
+	kick(w, 1);
+	kick(w, 1);
+	assert_int_equal(w->notified[0], 1);
+	assert_int_equal(w->notified[1], 2);
+	bar_wr(w, w->notify + 4, 4, 0x12345);	/* NOTIFICATION_DATA-style dword */
+	assert_int_equal(w->notified[1], 3);
+	bar_wr(w, w->notify + 2, 2, 0);		/* not a queue's address */
+	bar_wr(w, w->notify + 4 * NQUEUES, 2, NQUEUES);	/* no such queue */
+	bar_wr(w, w->notify + 0xffc, 4, 0);
+	assert_int_equal(w->notified[0] + w->notified[1], 4);
+	/* Bus mastering off: the device may not touch memory, kicks are dropped. */
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	kick(w, 0);
+	assert_null(virtio_pci_queue(&w->vp, 0));
+	assert_int_equal(w->notified[0], 1);
+	/* Reading the notify region has no effect. */
+	assert_int_equal(bar_rd(w, w->notify, 2), 0);
+}
+
+static void test_notify_disabled_queue(void **state)
+{
+	struct world *w = *state;
+
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	driver_find_regions(w);
+	driver_negotiate(w, VIRTIO_F_VERSION_1);
+	driver_setup_queue(w, 0, 64, VIRTIO_MSI_NO_VECTOR);	/* queue 1 left off */
+	cc_wr(w, STATUS, 1, ACK | DRV | FEAT_OK | DRV_OK);
+	kick(w, 1);
+	assert_int_equal(w->notified[1], 0);
+	assert_null(virtio_pci_queue(&w->vp, 1));
+	kick(w, 0);
+	assert_int_equal(w->notified[0], 1);
+}
+
+static void test_used_sends_msi(void **state)
+{
+	struct world *w = *state;
+	u32 dest;
+	u8 mode, vector;
+	bool logical, level;
+
+	driver_init(w, true);
+	virtio_pci_used(&w->vp, 1);
+	assert_int_equal(w->nmsi, 1);
+	assert_int_equal(w->msi[0].addr, 0xfee02000ull);
+	assert_int_equal(w->msi[0].data, 0x42);
+	msi_decode(w->msi[0].addr, w->msi[0].data, &dest, &logical, &mode, &vector, &level);
+	assert_int_equal(dest, 2);
+	assert_int_equal(vector, 0x42);
+	assert_false(logical);
+	assert_int_equal(mode, 0);
+	assert_false(level);
+	/* MSI-X on: the queue bit stays out of ISR, INTx stays low. */
+	assert_int_equal(bar_rd(w, w->isr, 1), 0);
+	assert_int_equal(w->nintx, 0);
+	/* The driver asked for no interrupts on queue 0 (2.7.7). */
+	ram(w, ring_avail(0))[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	virtio_pci_used(&w->vp, 0);
+	assert_int_equal(w->nmsi, 1);
+	ram(w, ring_avail(0))[0] = 0;
+	virtio_pci_used(&w->vp, 0);
+	assert_int_equal(w->nmsi, 2);
+	assert_int_equal(w->msi[1].data, 0x41);
+	/* NO_VECTOR for a queue: no interrupt at all. */
+	cc_wr(w, Q_SELECT, 2, 0);
+	cc_wr(w, Q_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
+	virtio_pci_used(&w->vp, 0);
+	assert_int_equal(w->nmsi, 2);
+	/* Out-of-range queues are ignored. */
+	virtio_pci_used(&w->vp, NQUEUES);
+	virtio_pci_used(&w->vp, ~0u);
+	assert_int_equal(w->nmsi, 2);
+}
+
+static void test_end_to_end_request(void **state)
+{
+	struct world *w = *state;
+	u8 *desc, *avail, *used;
+
+	driver_init(w, true);
+	w->consume = true;
+	/* One device-writable 512-byte buffer, head 0, published in avail. */
+	desc = ram(w, ring_desc(0));
+	memset(desc, 0, 16);
+	desc[0] = 0x00; desc[1] = 0x30; desc[2] = 0x13;	/* addr 0x133000 */
+	desc[9] = 0x02;					/* len 512 */
+	desc[12] = VIRTQ_DESC_F_WRITE;
+	avail = ram(w, ring_avail(0));
+	avail[4] = 0; avail[5] = 0;			/* ring[0] = head 0 */
+	avail[2] = 1;					/* idx = 1 */
+	kick(w, 0);
+	used = ram(w, ring_used(0));
+	assert_int_equal(used[2], 1);			/* used idx */
+	assert_int_equal(used[8] | used[9] << 8, 512);	/* used len */
+	assert_int_equal(w->nmsi, 1);
+	assert_int_equal(w->msi[0].data, 0x41);
+}
+
+static void test_msix_mask_and_pba(void **state)
+{
+	struct world *w = *state;
+	unsigned cap;
+
+	driver_init(w, true);
+	cap = find_cap_id(w, 0x11);
+	/* Entry 2 (queue 1) masked: the message waits in the PBA. */
+	bar_wr(w, VIRTIO_PCI_MSIX_TABLE + 2 * 16 + 12, 4, 1);
+	virtio_pci_used(&w->vp, 1);
+	assert_int_equal(w->nmsi, 0);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), BIT(2));
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 4), BIT(2));
+	bar_wr(w, VIRTIO_PCI_MSIX_PBA, 8, 0);			/* PBA is read-only */
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), BIT(2));
+	bar_wr(w, VIRTIO_PCI_MSIX_TABLE + 2 * 16 + 8, 4, 0x77);	/* retarget while masked */
+	bar_wr(w, VIRTIO_PCI_MSIX_TABLE + 2 * 16 + 12, 4, 0);
+	assert_int_equal(w->nmsi, 1);
+	assert_int_equal(w->msi[0].data, 0x77);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), 0);
+	/* Function mask holds every vector; clearing it releases them. */
+	cfg_wr(w, cap + 2, 2, 0xc000);
+	virtio_pci_used(&w->vp, 0);
+	virtio_pci_used(&w->vp, 0);			/* one pending bit, one message */
+	virtio_pci_config_changed(&w->vp);
+	assert_int_equal(w->nmsi, 1);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), BIT(0) | BIT(1));
+	cfg_wr(w, cap + 2, 2, 0x8000);
+	assert_int_equal(w->nmsi, 3);
+	assert_int_equal(w->msi[1].data, 0x40);
+	assert_int_equal(w->msi[2].data, 0x41);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), 0);
+}
+
+static void test_msix_table_access(void **state)
+{
+	struct world *w = *state;
+	u64 t = VIRTIO_PCI_MSIX_TABLE;
+
+	/* After reset every entry is masked, the rest zero. */
+	for (unsigned v = 0; v <= NQUEUES; v++) {
+		assert_int_equal(bar_rd(w, t + 16 * v + 12, 4), 1);
+		assert_int_equal(bar_rd(w, t + 16 * v, 4), 0);
+	}
+	/* Address bits 1:0 and control bits 31:1 are read-only 0. */
+	bar_wr(w, t, 4, 0xfee0300f);
+	assert_int_equal(bar_rd(w, t, 4), 0xfee0300c);
+	bar_wr(w, t + 12, 4, 0xfffffffe);
+	assert_int_equal(bar_rd(w, t + 12, 4), 0);
+	/* Qword accesses cover two dwords. */
+	bar_wr(w, t + 16 + 8, 8, 0x0000000100000055ull);
+	assert_int_equal(bar_rd(w, t + 16 + 8, 4), 0x55);
+	assert_int_equal(bar_rd(w, t + 16 + 12, 4), 1);
+	assert_int_equal(bar_rd(w, t + 16 + 8, 8), 0x0000000100000055ull);
+	/* Byte, word and misaligned accesses are ignored. */
+	bar_wr(w, t + 8, 1, 0x99);
+	bar_wr(w, t + 8, 2, 0x99);
+	bar_wr(w, t + 10, 4, 0x99);
+	bar_wr(w, t + 12, 8, 0);
+	assert_int_equal(bar_rd(w, t + 8, 4), 0);
+	assert_int_equal(bar_rd(w, t + 12, 4), 0);
+	assert_int_equal(bar_rd(w, t + 8, 1), 0);
+	assert_int_equal(bar_rd(w, t + 4, 8), 0);
+	/* Entries past the table (3 vectors) read 0 and keep nothing. */
+	bar_wr(w, t + 16 * 3, 4, 0xfee00000);
+	assert_int_equal(bar_rd(w, t + 16 * 3, 4), 0);
+	bar_wr(w, t + 0xff0, 8, ~0ull);
+	assert_int_equal(bar_rd(w, t + 0xff8, 8), 0);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA + 8, 8), 0);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA + 2, 2), 0);
+}
+
+static void test_msix_bad_vectors(void **state)
+{
+	struct world *w = *state;
+
+	driver_init(w, true);
+	cc_wr(w, MSIX_CONFIG, 2, 3);			/* vectors 0-2 exist */
+	assert_int_equal(cc_rd(w, MSIX_CONFIG, 2), VIRTIO_MSI_NO_VECTOR);
+	cc_wr(w, Q_SELECT, 2, 1);
+	cc_wr(w, Q_MSIX, 2, 0x8000);
+	assert_int_equal(cc_rd(w, Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	cc_wr(w, Q_MSIX, 2, 0);				/* sharing vector 0 is fine */
+	assert_int_equal(cc_rd(w, Q_MSIX, 2), 0);
+	virtio_pci_used(&w->vp, 1);
+	assert_int_equal(w->nmsi, 1);
+	assert_int_equal(w->msi[0].data, 0x40);
+	virtio_pci_config_changed(&w->vp);		/* config vector is NO_VECTOR */
+	assert_int_equal(w->nmsi, 1);
+}
+
+static void test_intx_path(void **state)
+{
+	struct world *w = *state;
+
+	driver_init(w, false);
+	virtio_pci_used(&w->vp, 0);
+	assert_true(w->intx);
+	assert_int_equal(w->nmsi, 0);
+	assert_true(cfg_rd(w, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	virtio_pci_used(&w->vp, 1);			/* already high: no new edge */
+	assert_int_equal(w->nintx, 1);
+	/* ISR reads and clears; only byte reads at offset 0 count. */
+	assert_int_equal(bar_rd(w, w->isr, 4), 0);
+	assert_int_equal(bar_rd(w, w->isr + 1, 1), 0);
+	assert_true(w->intx);
+	assert_int_equal(bar_rd(w, w->isr, 1), VIRTIO_ISR_QUEUE);
+	assert_false(w->intx);
+	assert_false(cfg_rd(w, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	assert_int_equal(bar_rd(w, w->isr, 1), 0);
+	bar_wr(w, w->isr, 1, 0xff);			/* read-only */
+	assert_int_equal(bar_rd(w, w->isr, 1), 0);
+	/* Config changes set bit 1 and bump the generation. */
+	assert_int_equal(cc_rd(w, CFGGEN, 1), 0);
+	virtio_pci_config_changed(&w->vp);
+	assert_int_equal(cc_rd(w, CFGGEN, 1), 1);
+	assert_true(w->intx);
+	assert_int_equal(bar_rd(w, w->isr, 1), VIRTIO_ISR_CONFIG);
+	assert_false(w->intx);
+	/* INTx disable keeps the pin quiet; status still shows the interrupt. */
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+	       PCI_COMMAND_INTX_DISABLE);
+	virtio_pci_used(&w->vp, 0);
+	assert_false(w->intx);
+	assert_true(cfg_rd(w, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_true(w->intx);
+	/* Enabling MSI-X takes the pin away. */
+	msix_enable(w, true);
+	assert_false(w->intx);
+	msix_enable(w, false);
+	assert_true(w->intx);
+	bar_rd(w, w->isr, 1);
+	assert_false(w->intx);
+}
+
+static void test_config_changed_msix(void **state)
+{
+	struct world *w = *state;
+
+	driver_init(w, true);
+	virtio_pci_config_changed(&w->vp);
+	assert_int_equal(w->nmsi, 1);
+	assert_int_equal(w->msi[0].data, 0x40);
+	assert_int_equal(cc_rd(w, CFGGEN, 1), 1);
+	/* The config bit is set in ISR even with MSI-X (4.1.4.5.1). */
+	assert_int_equal(bar_rd(w, w->isr, 1), VIRTIO_ISR_CONFIG);
+	assert_false(w->intx);
+	/* Before DRIVER_OK only the generation moves. */
+	cc_wr(w, STATUS, 1, 0);
+	virtio_pci_config_changed(&w->vp);
+	assert_int_equal(cc_rd(w, CFGGEN, 1), 2);
+	assert_int_equal(w->nmsi, 1);
+	/* The generation wraps as a u8. */
+	for (unsigned i = 0; i < 254; i++)
+		virtio_pci_config_changed(&w->vp);
+	assert_int_equal(cc_rd(w, CFGGEN, 1), 0);
+}
+
+static void test_bus_master_gates_msi(void **state)
+{
+	struct world *w = *state;
+
+	driver_init(w, true);
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	virtio_pci_used(&w->vp, 0);
+	virtio_pci_config_changed(&w->vp);
+	assert_int_equal(w->nmsi, 0);
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(w->nmsi, 0);		/* dropped, not pending */
+	virtio_pci_used(&w->vp, 0);
+	assert_int_equal(w->nmsi, 1);
+}
+
+/* ---- tests: failure and hostile drivers ---------------------------------- */
+
+static void test_fail_once(void **state)
+{
+	struct world *w = *state;
+
+	driver_init(w, true);
+	virtio_pci_fail(&w->vp, "descriptor loop");
+	virtio_pci_fail(&w->vp, "second problem");
+	assert_int_equal(fake_console_count("vm1 vblk0: device needs reset: descriptor loop"), 1);
+	assert_int_equal(fake_console_count("needs reset"), 1);
+	assert_true(status(w) & NEEDS_RESET);
+	assert_int_equal(w->nmsi, 1);			/* one config interrupt */
+	assert_int_equal(w->msi[0].data, 0x40);
+	assert_null(virtio_pci_queue(&w->vp, 0));
+	kick(w, 0);
+	assert_int_equal(w->notified[0], 0);
+	virtio_pci_used(&w->vp, 0);
+	assert_int_equal(w->nmsi, 1);
+	/* The driver cannot clear NEEDS_RESET except by resetting. */
+	cc_wr(w, STATUS, 1, ACK | DRV | FEAT_OK | DRV_OK);
+	assert_true(status(w) & NEEDS_RESET);
+	driver_init(w, true);
+	assert_int_equal(status(w), ACK | DRV | FEAT_OK | DRV_OK);
+	virtio_pci_fail(&w->vp, "again");
+	assert_int_equal(fake_console_count("needs reset"), 2);
+}
+
+static void test_fail_during_setup(void **state)
+{
+	struct world *w = *state;
+
+	/* Failing before DRIVER_OK: no interrupt until the driver sets it, and
+	 * then the device is not started. */
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	driver_find_regions(w);
+	driver_negotiate(w, VIRTIO_F_VERSION_1);
+	msix_program(w, 0);
+	msix_enable(w, true);
+	cc_wr(w, MSIX_CONFIG, 2, 0);
+	cc_wr(w, Q_SELECT, 2, 0);
+	cc_wr(w, Q_SIZE, 2, 100);
+	assert_true(status(w) & NEEDS_RESET);
+	assert_int_equal(w->nmsi, 0);
+	cc_wr(w, STATUS, 1, ACK | DRV | FEAT_OK | DRV_OK);
+	assert_int_equal(w->driver_oks, 0);
+	assert_int_equal(w->nmsi, 1);
+	assert_int_equal(fake_console_count("queue_size"), 1);
+}
+
+/* Set up queue 0 with the given layout and try to enable it. */
+static void enable_queue0(struct world *w, u16 size, u64 desc, u64 avail, u64 used)
+{
+	cc_wr(w, STATUS, 1, 0);
+	cc_wr(w, STATUS, 1, ACK | DRV);
+	cc_wr(w, Q_SELECT, 2, 0);
+	cc_wr(w, Q_SIZE, 2, size);
+	bar_wr(w, w->common + Q_DESC, 8, desc);
+	bar_wr(w, w->common + Q_DRIVER, 8, avail);
+	bar_wr(w, w->common + Q_DEVICE, 8, used);
+	cc_wr(w, Q_ENABLE, 2, 1);
+}
+
+static void test_hostile_queue_layout(void **state)
+{
+	struct world *w = *state;
+	static const struct { u64 desc, avail, used; const char *msg; } bad[] = {
+		{ RAM_BASE + 8, RAM_BASE + 0x4000, RAM_BASE + 0x8000, "16-byte aligned" },
+		{ RAM_BASE, RAM_BASE + 0x4001, RAM_BASE + 0x8000, "2-byte aligned" },
+		{ RAM_BASE, RAM_BASE + 0x4000, RAM_BASE + 0x8002, "4-byte aligned" },
+		{ 0, RAM_BASE + 0x4000, RAM_BASE + 0x8000, "not in guest RAM" },
+		{ RAM_BASE + RAM_SIZE - 0x10, RAM_BASE, RAM_BASE + 0x8000, "not in guest RAM" },
+		{ RAM_BASE, ~0ull - 1, RAM_BASE + 0x8000, "not in guest RAM" },
+		{ RAM_BASE, RAM_BASE + 0x4000, 0xfffffffffffffff0ull, "not in guest RAM" },
+	};
+
+	driver_find_regions(w);
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		fake_console_reset();
+		enable_queue0(w, 64, bad[i].desc, bad[i].avail, bad[i].used);
+		assert_true(status(w) & NEEDS_RESET);
+		assert_int_equal(cc_rd(w, Q_ENABLE, 2), 0);
+		assert_false(w->vp.vq[0].s.ready);
+		assert_int_equal(fake_console_count(bad[i].msg), 1);
+	}
+	/* The same steps with a good layout work. */
+	enable_queue0(w, 64, ring_desc(0), ring_avail(0), ring_used(0));
+	assert_int_equal(status(w), ACK | DRV);
+	assert_int_equal(cc_rd(w, Q_ENABLE, 2), 1);
+	/* An enabled queue's layout is frozen; queue_enable 0 is ignored. */
+	cc_wr(w, Q_SIZE, 2, 32);
+	cc_wr(w, Q_DESC, 4, 0x1000);
+	cc_wr(w, Q_ENABLE, 2, 0);
+	assert_int_equal(cc_rd(w, Q_SIZE, 2), 64);
+	assert_int_equal(cc_rd(w, Q_DESC, 4), (u32)ring_desc(0));
+	assert_int_equal(cc_rd(w, Q_ENABLE, 2), 1);
+	assert_int_equal(w->vp.vq[0].s.size, 64);
+}
+
+static void test_hostile_queue_size(void **state)
+{
+	struct world *w = *state;
+	static const u32 bad[] = { 0, 3, 100, QMAX * 2, 0x8000, 0xffff };
+
+	driver_find_regions(w);
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		cc_wr(w, STATUS, 1, 0);
+		cc_wr(w, Q_SELECT, 2, 1);
+		cc_wr(w, Q_SIZE, 2, bad[i]);
+		assert_int_equal(cc_rd(w, Q_SIZE, 2), QMAX);
+		assert_true(status(w) & NEEDS_RESET);
+	}
+	cc_wr(w, STATUS, 1, 0);
+	cc_wr(w, Q_SIZE, 2, 1);
+	assert_int_equal(cc_rd(w, Q_SIZE, 2), 1);
+	assert_int_equal(status(w), 0);
+}
+
+static void test_hostile_queue_select(void **state)
+{
+	struct world *w = *state;
+
+	driver_find_regions(w);
+	cc_wr(w, Q_SELECT, 2, NQUEUES);
+	assert_int_equal(cc_rd(w, Q_SELECT, 2), NQUEUES);
+	assert_int_equal(cc_rd(w, Q_SIZE, 2), 0);	/* "not available" */
+	assert_int_equal(cc_rd(w, Q_ENABLE, 2), 0);
+	assert_int_equal(cc_rd(w, Q_NOFF, 2), 0);
+	cc_wr(w, Q_SELECT, 2, 0xffff);
+	cc_wr(w, Q_SIZE, 2, 3);
+	cc_wr(w, Q_MSIX, 2, 0);
+	cc_wr(w, Q_DESC, 4, 0x1234);
+	cc_wr(w, Q_ENABLE, 2, 1);
+	assert_int_equal(cc_rd(w, Q_DESC, 4), 0);
+	assert_int_equal(cc_rd(w, Q_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
+	assert_int_equal(status(w), 0);
+	for (unsigned q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++)
+		assert_false(w->vp.state.q[q].enable);
+}
+
+static void test_hostile_widths(void **state)
+{
+	struct world *w = *state;
+	static const struct { unsigned off, size; } bad[] = {
+		{ STATUS, 2 }, { STATUS, 4 }, { Q_SELECT, 1 }, { Q_SELECT, 4 }, { DF, 2 },
+		{ GFSELECT, 1 }, { 0x01, 1 }, { 0x03, 1 }, { Q_DESC + 2, 2 }, { Q_DESC + 4, 8 },
+		{ Q_DESC, 2 }, { NUMQ, 4 }, { 0x38, 4 }, { 0x3a, 2 }, { 0x100, 4 }, { 0xffc, 4 },
+		{ STATUS, 3 }, { STATUS, 0 }, { STATUS, 16 },
+	};
+
+	driver_find_regions(w);
+	cc_wr(w, STATUS, 1, ACK);
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(cc_rd(w, bad[i].off, bad[i].size), 0);
+		cc_wr(w, bad[i].off, bad[i].size, 0);
+		cc_wr(w, bad[i].off, bad[i].size, 0xffffffff);
+	}
+	assert_int_equal(w->resets, 0);
+	assert_int_equal(status(w), ACK);
+	assert_int_equal(cc_rd(w, Q_SELECT, 2), 0);
+	assert_int_equal(cc_rd(w, GFSELECT, 4), 0);
+	/* Read-only fields ignore writes. */
+	cc_wr(w, NUMQ, 2, 7);
+	cc_wr(w, CFGGEN, 1, 7);
+	cc_wr(w, DF, 4, 0);
+	cc_wr(w, Q_NOFF, 2, 9);
+	assert_int_equal(cc_rd(w, NUMQ, 2), NQUEUES);
+	assert_int_equal(cc_rd(w, CFGGEN, 1), 0);
+	cc_wr(w, DFSELECT, 4, 0);
+	assert_int_equal(cc_rd(w, DF, 4), (u32)DEV_FEATURES);
+	assert_int_equal(cc_rd(w, Q_NOFF, 2), 0);
+	/* Across a region end, past the BAR, or odd sizes anywhere. */
+	bar_wr(w, 0x0ffe, 4, ~0u);
+	assert_int_equal(bar_rd(w, 0x0ffe, 4), 0);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_BAR_SIZE, 4), 0);
+	assert_int_equal(bar_rd(w, ~0ull - 3, 4), 0);
+	bar_wr(w, ~0ull - 3, 4, 0);
+	bar_wr(w, VIRTIO_PCI_BAR_SIZE - 4, 4, 0);
+	assert_int_equal(bar_rd(w, 0x6000, 8), 0);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_DEVICE_CFG, 3), 0);
+	assert_int_equal(w->cfg_reads, 0);
+}
+
+static void test_device_config(void **state)
+{
+	struct world *w = *state;
+
+	driver_find_regions(w);
+	assert_int_equal(bar_rd(w, w->device, 1), 0xa0);
+	assert_int_equal(bar_rd(w, w->device + 2, 2), 0xa3a2);
+	assert_int_equal(bar_rd(w, w->device + 12, 4), 0xafaeadac);
+	assert_int_equal(bar_rd(w, w->device + 8, 8), 0xafaeadacabaaa9a8ull);
+	assert_int_equal(w->cfg_reads, 5);
+	/* Past cfg_len: 0 and the device is not asked. */
+	assert_int_equal(bar_rd(w, w->device + 14, 4), 0);
+	assert_int_equal(bar_rd(w, w->device + CFG_LEN, 1), 0);
+	assert_int_equal(bar_rd(w, w->device + 0xff8, 8), 0);
+	assert_int_equal(w->cfg_reads, 5);
+	bar_wr(w, w->device + 4, 2, 0xbeef);
+	assert_int_equal(w->cfg_writes, 1);
+	assert_int_equal(w->last_cfg_off, 4);
+	assert_int_equal(w->last_cfg_size, 2);
+	assert_int_equal(w->last_cfg_val, 0xbeef);
+	bar_wr(w, w->device + 8, 8, 0x1122334455667788ull);
+	assert_int_equal(w->cfg_writes, 3);
+	assert_int_equal(w->last_cfg_off, 12);
+	assert_int_equal(w->last_cfg_val, 0x11223344);
+	bar_wr(w, w->device + 15, 2, 0);
+	assert_int_equal(w->cfg_writes, 3);
+}
+
+static void test_pci_cfg_window(void **state)
+{
+	struct world *w = *state;
+	unsigned cap;
+
+	/* Works with memory decoding off: that is what it is for. */
+	cfg_wr(w, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	cap = find_vcap(w, CAP_PCI_CFG);
+	cfg_wr(w, cap + 4, 1, 0);				/* bar */
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_COMMON + NUMQ);	/* offset */
+	cfg_wr(w, cap + 12, 4, 2);				/* length */
+	assert_int_equal(cfg_rd(w, cap + 16, 2), NQUEUES);
+	assert_int_equal(cfg_rd(w, cap + 8, 4), NUMQ);
+	/* Write device_status = ACKNOWLEDGE through the window. */
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_COMMON + STATUS);
+	cfg_wr(w, cap + 12, 4, 1);
+	cfg_wr(w, cap + 16, 1, ACK);
+	w->common = VIRTIO_PCI_COMMON;
+	assert_int_equal(status(w), ACK);
+	assert_int_equal(cfg_rd(w, cap + 16, 1), ACK);
+	/* A dword: device_feature with select 1 reads VERSION_1. */
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_COMMON + DFSELECT);
+	cfg_wr(w, cap + 12, 4, 4);
+	cfg_wr(w, cap + 16, 4, 1);
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_COMMON + DF);
+	assert_int_equal(cfg_rd(w, cap + 16, 4), 1);
+	/* Device config through the window. */
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_DEVICE_CFG + 4);
+	assert_int_equal(cfg_rd(w, cap + 16, 4), 0xa7a6a5a4);
+	/* Invalid: length 3, misaligned, another BAR, past the BAR. The data
+	 * register then just holds what was last there. */
+	cfg_wr(w, cap + 12, 4, 3);
+	cfg_wr(w, cap + 16, 4, 0x5a5a5a5a);
+	assert_int_equal(cfg_rd(w, cap + 16, 4), 0x5a5a5a5a);
+	cfg_wr(w, cap + 12, 4, 4);
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_COMMON + 2);
+	assert_int_equal(cfg_rd(w, cap + 16, 4), 0x5a5a5a5a);
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_COMMON + DF);
+	cfg_wr(w, cap + 4, 1, 2);
+	assert_int_equal(cfg_rd(w, cap + 16, 4), 0x5a5a5a5a);
+	cfg_wr(w, cap + 4, 1, 0);
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_BAR_SIZE);
+	assert_int_equal(cfg_rd(w, cap + 16, 4), 0x5a5a5a5a);
+	cfg_wr(w, cap + 8, 4, 0xfffffffc);
+	cfg_wr(w, cap + 16, 4, 0);
+	assert_int_equal(status(w), ACK);
+	assert_int_equal(w->cfg_writes, 0);
+	/* The capability header itself stays read-only. */
+	cfg_wr(w, cap, 4, 0);
+	assert_int_equal(cfg_rd(w, cap, 1), 0x09);
+	assert_int_equal(cfg_rd(w, cap + 3, 1), CAP_PCI_CFG);
+}
+
+static void test_pci_cfg_window_isr_and_notify(void **state)
+{
+	struct world *w = *state;
+	unsigned cap;
+
+	driver_init(w, false);
+	cap = find_vcap(w, CAP_PCI_CFG);
+	virtio_pci_used(&w->vp, 0);
+	assert_true(w->intx);
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_ISR);
+	cfg_wr(w, cap + 12, 4, 1);
+	assert_int_equal(cfg_rd(w, cap + 16, 1), VIRTIO_ISR_QUEUE);
+	assert_false(w->intx);
+	cfg_wr(w, cap + 8, 4, VIRTIO_PCI_NOTIFY + 4);
+	cfg_wr(w, cap + 12, 4, 2);
+	cfg_wr(w, cap + 16, 2, 1);
+	assert_int_equal(w->notified[1], 1);
+}
+
+static void test_init_clamps(void **state)
+{
+	struct world *w = *state;
+
+	w->ops.nqueues = 20;
+	w->ops.queue_max = 300;
+	virtio_pci_init(&w->vp, &w->ops, w, BAR0, NULL);
+	assert_int_equal(fake_console_count("clamped to 8 of 256"), 1);
+	w->common = VIRTIO_PCI_COMMON;
+	assert_int_equal(cc_rd(w, NUMQ, 2), VIRTIO_PCI_MAX_QUEUES);
+	assert_int_equal(cc_rd(w, Q_SIZE, 2), 256);
+	assert_int_equal(cfg_rd(w, find_cap_id(w, 0x11) + 2, 2), VIRTIO_PCI_MAX_QUEUES);
+	/* No device config: no DEVICE capability. */
+	w->ops.nqueues = 1;
+	w->ops.queue_max = 1;
+	w->ops.cfg_len = 0;
+	virtio_pci_init(&w->vp, &w->ops, w, BAR0, NULL);
+	assert_int_equal(find_vcap(w, CAP_DEVICE), 0);
+	assert_int_equal(cc_rd(w, Q_SIZE, 2), 1);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_DEVICE_CFG, 4), 0);
+}
+
+static void test_msi_decode(void **state)
+{
+	u32 dest;
+	u8 mode, vector;
+	bool logical, level;
+
+	(void)state;
+	msi_decode(0xfeeff00cull, 0xc531, &dest, &logical, &mode, &vector, &level);
+	assert_int_equal(dest, 0xff);
+	assert_true(logical);
+	assert_int_equal(mode, 5);		/* INIT */
+	assert_int_equal(vector, 0x31);
+	assert_true(level);
+	msi_decode(0xfee01000ull, 0x0420, &dest, &logical, &mode, &vector, &level);
+	assert_int_equal(dest, 1);
+	assert_false(logical);
+	assert_int_equal(mode, 4);		/* NMI */
+	assert_int_equal(vector, 0x20);
+	assert_false(level);
+	assert_true(msi_addr_valid(0xfee00000ull));
+	assert_true(msi_addr_valid(0xfeefffffull));
+	assert_false(msi_addr_valid(0xfef00000ull));
+	assert_false(msi_addr_valid(0x1fee00000ull));
+	assert_false(msi_addr_valid(0));
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_header),
+		T(test_net_identity),
+		T(test_capability_chain),
+		T(test_bar_sizing_and_move),
+		T(test_unaligned_bar0_rounded),
+		T(test_linux_init_sequence),
+		T(test_feature_negotiation),
+		T(test_status_rules),
+		T(test_reset_clears_state),
+		T(test_notify),
+		T(test_notify_disabled_queue),
+		T(test_used_sends_msi),
+		T(test_end_to_end_request),
+		T(test_msix_mask_and_pba),
+		T(test_msix_table_access),
+		T(test_msix_bad_vectors),
+		T(test_intx_path),
+		T(test_config_changed_msix),
+		T(test_bus_master_gates_msi),
+		T(test_fail_once),
+		T(test_fail_during_setup),
+		T(test_hostile_queue_layout),
+		T(test_hostile_queue_size),
+		T(test_hostile_queue_select),
+		T(test_hostile_widths),
+		T(test_device_config),
+		T(test_pci_cfg_window),
+		T(test_pci_cfg_window_isr_and_notify),
+		T(test_init_clamps),
+		T(test_msi_decode),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
