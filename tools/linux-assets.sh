@@ -7,8 +7,10 @@
 #   vmlinuz     /boot/vmlinuz-REL of the newest linux-image-6.1.0-N-amd64,
 #               byte for byte (checked against the package's md5sums)
 #   initrd.img  newc cpio: busybox-static, tests/guests/linux/init as /init,
-#               /bin/tsc (tools/mkinitramfs.py)
+#               /bin/tsc, and the kernel modules of the virtio tests with
+#               their modules.dep (tools/mkinitramfs.py)
 #   tsc         tests/guests/linux/tsc.c, static, no libc
+#   disk.img    the 16 MiB ext4 disk of keel.test=blk (tools/mkdisk.sh)
 #   VERSION     package=, version=, release= (kernel), busybox= lines
 #
 # Environment:
@@ -19,12 +21,26 @@
 #   KEEL_INITRD_GZIP  1: gzip the initramfs (default 0: in Bochs, inflating it
 #                     costs more instructions than reading the bigger file)
 #
-# The package is unpacked with dpkg-deb (only its /boot: the modules are not
-# needed and take ~400 MB); the kernel is never modified. An output file is
-# rewritten only when its contents change, so make sees it as up to date.
-# Needs apt's package lists (apt-get update) and, for the first download,
-# the network. Exits non-zero with a message on any failure.
+# The package is unpacked with dpkg-deb: only its /boot and the modules named
+# in MODULE_FILES (all of them take ~400 MB); the kernel and the modules are
+# never modified, and are checked against the package's md5sums. An output
+# file is rewritten only when its contents change, so make sees it as up to
+# date. Needs apt's package lists (apt-get update), for the first download
+# the network, and mke2fs (e2fsprogs) for the disk. Exits non-zero with a
+# message on any failure.
 set -eu
+
+# The modules tests/guests/linux/init loads (modprobe; keel.test=blk, net-a,
+# net-b): the virtio PCI transport, the disk and network drivers, ext4 and
+# the crc32c its metadata checksums ask the crypto API for (a soft
+# dependency, which modprobe would fetch through /sbin/modprobe; there is none).
+INIT_MODULES="virtio_pci virtio_blk virtio_net crc32c_generic ext4"
+# The files to extract for them: these and what they depend on. The package
+# has no modules.dep (depmod writes it at install time); mkinitramfs.py
+# reads each module's dependencies and names any missing from this list.
+MODULE_FILES="$INIT_MODULES virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev
+	net_failover failover jbd2 mbcache crc16"
+DISK_SIZE=16M
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-"$ROOT/build/linux"}
@@ -97,19 +113,28 @@ fetch() {
 }
 
 # unpack DEB DIR PATTERN...: extract the named paths of a package once; a
-# stamp file marks a complete extraction.
+# stamp file holding the patterns marks a complete extraction of those.
 unpack() {
 	deb=$1
 	dir=$2
 	shift 2
-	[ -f "$dir/.unpacked" ] && return
+	[ -f "$dir/.unpacked" ] && [ "$(cat "$dir/.unpacked")" = "$*" ] && return
 	rm -rf "$dir"
 	mkdir -p "$dir/root"
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/root" --wildcards "$@" ||
 		die "cannot unpack $* from $deb"
 	dpkg-deb --ctrl-tarfile "$deb" | tar -x -O ./md5sums >"$dir/md5sums" ||
 		die "cannot read the md5sums of $deb"
-	touch "$dir/.unpacked"
+	echo "$*" >"$dir/.unpacked"
+}
+
+# check_md5 DIR FILE: FILE (a path under DIR/root) is as the package shipped it.
+check_md5() {
+	want=$(awk -v p="${2#"$1"/root/}" '$2 == p { print $1 }' "$1/md5sums")
+	have=$(md5sum "$2" | cut -d' ' -f1)
+	if [ -z "$want" ] || [ "$want" != "$have" ]; then
+		die "$2 does not match the md5sums of its package (delete $1 and retry)"
+	fi
 }
 
 # install_file SRC DEST: copy, but leave DEST (and its mtime) alone when equal.
@@ -149,20 +174,28 @@ case "$pin" in
 esac
 kdeb=$(fetch "$kname" "$kversion")
 kdir="$cache/unpacked/$(basename "$kdeb" .deb)"
-unpack "$kdeb" "$kdir" './boot/vmlinuz-*'
+# One pass over the package (it is xz-compressed: each pass takes ~2 s).
+set -- './boot/vmlinuz-*'
+for m in $MODULE_FILES; do
+	set -- "$@" "./lib/modules/*/kernel/*/$m.ko"
+done
+unpack "$kdeb" "$kdir" "$@"
 set -- "$kdir"/root/boot/vmlinuz-*
 if [ $# -ne 1 ] || [ ! -f "$1" ]; then
 	die "$kdeb holds no single /boot/vmlinuz-*"
 fi
 vmlinuz=$1
 release=${vmlinuz##*/vmlinuz-}
+moddir="$kdir/root/lib/modules/$release"
+[ -d "$moddir" ] || die "$kdeb holds no /lib/modules/$release"
 
-# The proof that the kernel is the stock one: the package's own checksum.
-want=$(awk -v p="boot/vmlinuz-$release" '$2 == p { print $1 }' "$kdir/md5sums")
-have=$(md5sum "$vmlinuz" | cut -d' ' -f1)
-if [ -z "$want" ] || [ "$want" != "$have" ]; then
-	die "$vmlinuz does not match the md5sums of $kdeb (delete $kdir and retry)"
-fi
+# The proof that the kernel and its modules are the stock ones: the
+# package's own checksums.
+check_md5 "$kdir" "$vmlinuz"
+find "$moddir" -name '*.ko' >"$stage/modules"
+while read -r ko; do
+	check_md5 "$kdir" "$ko"
+done <"$stage/modules"
 
 # --- busybox ------------------------------------------------------------------
 bdeb=$(fetch busybox-static "$bversion")
@@ -181,13 +214,19 @@ gcc -static -nostdlib -fno-pie -no-pie -O2 -ffreestanding -fno-stack-protector -
 install_file "$stage/tsc" "$out/tsc"
 
 set -- -o "$out/initrd.img" --init "$ROOT/tests/guests/linux/init" \
-	--busybox "$busybox" --file "/bin/tsc=$out/tsc"
+	--busybox "$busybox" --file "/bin/tsc=$out/tsc" --modules "$moddir"
+for m in $INIT_MODULES; do
+	set -- "$@" --module "$m"
+done
 [ "$gzip_initrd" = 0 ] || set -- "$@" --gzip
 python3 "$ROOT/tools/mkinitramfs.py" "$@" >"$stage/mkinitramfs.log" 2>&1 || {
 	cat "$stage/mkinitramfs.log" >&2
 	die "tools/mkinitramfs.py failed (above)"
 }
 grep -q unchanged "$stage/mkinitramfs.log" || echo "linux-assets: $out/initrd.img updated" >&2
+
+"$ROOT/tools/mkdisk.sh" "$stage/disk.img" "$DISK_SIZE" || die "tools/mkdisk.sh failed"
+install_file "$stage/disk.img" "$out/disk.img"
 
 {
 	echo "package=$kname"

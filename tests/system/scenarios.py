@@ -151,6 +151,14 @@ LINUX_CMDLINE = "console=ttyS0,115200 quiet cryptomgr.notests"
 LINUX = Guest("linux/vmlinuz", "linux", mem="160M", name="linux",
               initrd="linux/initrd.img", cmdline=LINUX_CMDLINE)
 CONFIGS = Path(__file__).resolve().parent / "configs"
+LINUX_BLK = Guest("linux/vmlinuz", "linux", mem="160M", name="linux",
+                  initrd="linux/initrd.img", cmdline=LINUX_CMDLINE + " keel.test=blk",
+                  disks=["linux/disk.img"])
+NET_A = Guest("linux/vmlinuz", "linux", mem="128M", name="neta", initrd="linux/initrd.img",
+              cmdline=LINUX_CMDLINE + " keel.test=net-a", nics=["lan0"])
+NET_B = Guest("linux/vmlinuz", "linux", mem="128M", name="netb", initrd="linux/initrd.img",
+              cmdline=LINUX_CMDLINE + " keel.test=net-b", nics=["lan0"])
+NO_TEST_FAIL = [GUEST_LINE.format(name=r"\S+") + "KEEL-TEST-FAIL.*"]
 BOCHS_TIME0 = 946684800     # run.py's Bochs clock: 2000-01-01 00:00:00 UTC
 
 
@@ -169,6 +177,17 @@ LINUX_MUST = [
     r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED,
 ]
 LINUX_MUST_NOT = [says("linux", r".*(Kernel panic|BUG:|Oops|Call Trace).*")]
+
+
+def net_transfer(log: str) -> list[str]:
+    """What netb sent is what neta received: same SHA-256, same length."""
+    sent = re.search(GUEST_LINE.format(name="netb") + r"net: sent sha256 (\w+) bytes (\d+)", log, re.M)
+    recv = re.search(GUEST_LINE.format(name="neta") + r"net: recv sha256 (\w+) bytes (\d+)", log, re.M)
+    if not sent or not recv:
+        return ["no sent/recv checksum lines"]
+    if sent.groups() != recv.groups():
+        return [f"sent {sent.group(1)} ({sent.group(2)} bytes) but received {recv.group(1)} ({recv.group(2)} bytes)"]
+    return []
 
 
 def linux_clock(log: str) -> list[str]:
@@ -241,6 +260,25 @@ SCENARIOS: list[Scenario] = [
              [LINUX], LINUX_MUST, must_not=LINUX_MUST_NOT,
              checks=[linux_clock], megs=384, timeout=600, bench=True,
              time_marker=says("linux", "KEEL-LINUX-USERSPACE-OK")),
+    Scenario("linux-blk", "the stock kernel mounts ext4 from virtio-blk, checks a file, writes "
+             "one that survives umount and a cache drop, reads the disk",
+             [LINUX_BLK],
+             [started("linux"), says("linux", "KEEL-BLK-READ-OK"), says("linux", "KEEL-BLK-WRITE-OK"),
+              says("linux", r"blk: read 16 MiB tsc0=\d+ tsc1=\d+"),
+              says("linux", r"pci: 0000:00:01\.0 1af4:1042"),
+              r"linux vd0: \d+ requests, [1-9]\d* sectors read, [1-9]\d* written, \d+ flushes, 0 errors",
+              r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED],
+             must_not=LINUX_MUST_NOT + NO_TEST_FAIL, megs=384, timeout=600),
+    Scenario("linux-net", "two stock kernels on one virtual switch: ping, and a TCP transfer "
+             "whose checksum matches on both sides",
+             [NET_A, NET_B],
+             [started("neta"), started("netb"), says("netb", "KEEL-NET-PING-OK"),
+              says("neta", "KEEL-NET-RECV-OK"), says("netb", "KEEL-NET-SEND-OK"),
+              r"vm neta: stopped: powered off \(ACPI S5\)", r"vm netb: stopped: powered off \(ACPI S5\)",
+              ALL_STOPPED],
+             must_not=[says(n, r".*(Kernel panic|BUG:|Oops|Call Trace).*") for n in ("neta", "netb")]
+             + NO_TEST_FAIL,
+             checks=[net_transfer], megs=512, timeout=900),
     Scenario("vhostile", "a guest attacks virtio-blk (descriptor loop, buffer outside RAM, huge "
              "and wrapping lengths, bad ring indices): each time the device needs a reset, "
              "nothing else is touched, the device recovers; another guest runs on",
