@@ -248,6 +248,7 @@ void kmain(u32 magic, u64 info_phys)
 	boot_mmap_sanitize(&boot);
 	cmdline_parse(boot.cmdline, &cmdline, report_cmdline, NULL);
 	log_threshold = cmdline.loglevel;
+	vcpu_measure_exits = cmdline.measure_exits;
 	log_info("keel: Keel %s (multiboot2 from %s, %s) cmdline \"%s\"", KEEL_VERSION,
 		 boot.loader_name ? boot.loader_name : "unknown loader",
 		 boot.efi_system_table ? "UEFI" : "BIOS", boot.cmdline ? boot.cmdline : "");

@@ -46,6 +46,28 @@ static void dsdt_pci0_crs(struct aml_out *o, const struct acpi_build_cfg *cfg)
 }
 
 /* The DSDT's definition block: \_S5 (7.4.2) and the PCI root bridge \_SB.PCI0. */
+/* _PRT (ACPI 6.x 6.2.13): for every slot and pin, Package { address
+ * (slot << 16 | 0xffff: any function), pin, source 0 (a GSI, not a link
+ * device), GSI }. */
+static void dsdt_pci0_prt(struct aml_out *o)
+{
+	size_t prt;
+
+	aml_name_decl(o, "_PRT");
+	prt = aml_package_open(o, ACPI_PCI_PRT_SLOTS * 4);
+	for (unsigned slot = 0; slot < ACPI_PCI_PRT_SLOTS; slot++) {
+		for (unsigned pin = 0; pin < 4; pin++) {
+			size_t e = aml_package_open(o, 4);
+			aml_integer(o, ((u64)slot << 16) | 0xffff);
+			aml_integer(o, pin);
+			aml_integer(o, 0);
+			aml_integer(o, acpi_pci_intx_gsi(slot, pin));
+			aml_pkg_close(o, e);
+		}
+	}
+	aml_pkg_close(o, prt);
+}
+
 static void dsdt_body(struct aml_out *o, const struct acpi_build_cfg *cfg)
 {
 	size_t pkg, sb, pci0;
@@ -69,6 +91,7 @@ static void dsdt_body(struct aml_out *o, const struct acpi_build_cfg *cfg)
 	aml_name_decl(o, "_SEG");
 	aml_integer(o, 0);
 	dsdt_pci0_crs(o, cfg);
+	dsdt_pci0_prt(o);
 	aml_pkg_close(o, pci0);
 	aml_pkg_close(o, sb);
 }

@@ -56,7 +56,13 @@ static const char *parse_word(struct keel_cmdline *c, struct word w)
 		c->has_shutdown = true;
 		return NULL;
 	}
-	return "unknown option (loglevel, shutdown; VMs are configured in keel.toml)";
+	if (word_is(w, "measure")) {
+		if (!word_is(v, "exits"))
+			return "measure must be exits";
+		c->measure_exits = true;
+		return NULL;
+	}
+	return "unknown option (loglevel, shutdown, measure; VMs are configured in keel.toml)";
 }
 
 int cmdline_parse(const char *s, struct keel_cmdline *out,

@@ -38,7 +38,7 @@ static void cpuid_keel_leaves(u32 leaf, struct cpuid_regs *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (leaf == KEEL_CPUID_SIGNATURE_LEAF) {
-		r->eax = KEEL_CPUID_VERSION_LEAF;
+		r->eax = KEEL_CPUID_STATS_LEAF;
 		memcpy(&r->ebx, KEEL_CPUID_SIGNATURE, 4);
 		memcpy(&r->ecx, KEEL_CPUID_SIGNATURE + 4, 4);
 		memcpy(&r->edx, KEEL_CPUID_SIGNATURE + 8, 4);
@@ -90,6 +90,17 @@ void cpuid_guest(u32 leaf, u32 subleaf, const struct cpuid_guest_state *g, struc
 	cpuid_filter(leaf, subleaf, g, r);
 }
 
+/* Keel's statistics leaf for the calling vCPU (include/vmm/hypercall.h). */
+static void cpuid_stats(const struct vcpu *v, struct cpuid_regs *r)
+{
+	u64 exits = 0;
+
+	for (unsigned i = 0; i < EXIT_REASON_MAX; i++)
+		exits += v->exit_counts[i];
+	*r = (struct cpuid_regs){ .eax = (u32)exits, .edx = (u32)(exits >> 32),
+				  .ebx = (u32)v->hv_tsc, .ecx = (u32)(v->hv_tsc >> 32) };
+}
+
 enum exit_result exit_cpuid(struct vcpu *v, struct vm_exit *e)
 {
 	u32 leaf = (u32)v->regs.gpr[RAX];
@@ -101,7 +112,10 @@ enum exit_result exit_cpuid(struct vcpu *v, struct vm_exit *e)
 	};
 	struct cpuid_regs r;
 
-	cpuid_filter(leaf, (u32)v->regs.gpr[RCX], &g, &r);
+	if (unlikely(leaf == KEEL_CPUID_STATS_LEAF))
+		cpuid_stats(v, &r);
+	else
+		cpuid_filter(leaf, (u32)v->regs.gpr[RCX], &g, &r);
 	v->regs.gpr[RAX] = r.eax;
 	v->regs.gpr[RBX] = r.ebx;
 	v->regs.gpr[RCX] = r.ecx;

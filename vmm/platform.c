@@ -13,6 +13,7 @@
 #include "arch/cpu.h"
 #include "arch/hw.h"
 #include "vmm/intr.h"
+#include "vmm/acpi_build.h"
 #include "vmm/vm.h"
 #include "devices/testdev.h"
 #include "drivers/host_rtc.h"
@@ -54,6 +55,15 @@ void vm_isa_irq_set(void *ctx, unsigned irq, bool level)
 
 	i8259_set_irq(&vm->pic, irq, level);
 	vioapic_set_irq(&vm->ioapic, irq == 0 ? 2 : irq, level);
+}
+
+/* A PCI INTx line: asserted means electrically low (PCI interrupts are
+ * active low, and _PRT routes them to IO-APIC inputs 16-23 as such). */
+void vm_pci_intx_set(void *ctx, unsigned gsi, bool asserted)
+{
+	struct vm *vm = ctx;
+
+	vioapic_set_irq(&vm->ioapic, gsi, !asserted);
 }
 
 static void vm_pic_intr_changed(void *ctx, bool level)
@@ -212,6 +222,8 @@ int vm_platform_init(struct vm *vm)
 	/* Interrupt controllers first: the others drive their lines at init. */
 	i8259_init(&vm->pic, vm_pic_intr_changed, vm);
 	vioapic_init(&vm->ioapic, &iow);
+	for (unsigned gsi = ACPI_PCI_INTX_GSI_BASE; gsi < ACPI_PCI_INTX_GSI_BASE + 8; gsi++)
+		vm_pci_intx_set(vm, gsi, false);	/* idle PCI lines are high */
 	i8254_init(&vm->pit, &irq0);
 	mc146818_init(&vm->rtc, host_wall_clock(), &irq8);
 	acpi_pm_init(&vm->pm, &pmw);

@@ -123,6 +123,8 @@ static inline void vcpu_pre_entry(struct vcpu *v)
 		vcpu_deliver_interrupts(v);
 }
 
+bool vcpu_measure_exits;
+
 void vcpu_run(struct vcpu *v)
 {
 	if (vcpu_switch_to(v)) {
@@ -132,11 +134,19 @@ void vcpu_run(struct vcpu *v)
 	v->yield = false;
 	v->slice_end_tsc = rdtsc() + VCPU_SLICE_TSC;
 	v->rearm = true;
+	u64 t = 0;
+
 	while (likely(v->state == VCPU_RUNNABLE && !v->yield)) {
 		int how;
 
 		vcpu_pre_entry(v);
+		/* Handling time, for the statistics leaf (measure=exits only):
+		 * from an exit's first C instruction to the next entry. */
+		if (unlikely(vcpu_measure_exits) && t)
+			v->hv_tsc += rdtsc() - t;
 		how = vmx_run(&v->regs, v->launched);
+		if (unlikely(vcpu_measure_exits))
+			t = rdtsc();
 		if (unlikely(how)) {
 			vcpu_entry_failed(v, how);
 			return;

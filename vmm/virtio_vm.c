@@ -8,6 +8,7 @@
 #include "vmm/virtio_vm.h"
 #include "vmm/vm.h"
 #include "vmm/intr.h"
+#include "vmm/acpi_build.h"
 #include "mm/mm.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -86,6 +87,8 @@ static int virtio_slot_plug(struct vm *vm, struct virtio_slot *s, const struct v
 {
 	struct virtio_pci_wiring w = {
 		.mem = &s->mem, .msi = vm_msi, .bar_changed = vm_bar_changed, .ctx = s, .name = s->name,
+		/* INTA#, for drivers without MSI-X: the DSDT's _PRT names its GSI. */
+		.intx = { vm_pci_intx_set, vm, acpi_pci_intx_gsi(s->devfn >> 3, 0) },
 	};
 	u64 bar = VIRTIO_BAR_BASE + (u64)(s->devfn >> 3) * VIRTIO_BAR_SLOT;
 

@@ -33,6 +33,19 @@ struct acpi_build_cfg {
 	u8 s5_slp_typ;		/* \_S5 SLP_TYP, 0-7: the acpi_pm model powers off on it */
 };
 
+/*
+ * PCI INTx routing, declared in \_SB.PCI0._PRT (ACPI 6.x 6.2.13): pin
+ * (0 = INTA#) of bus-0 slot reaches IO-APIC input 16-23, swizzled so slots
+ * spread over the pins; level-triggered, active low, as PCI interrupts are.
+ */
+#define ACPI_PCI_INTX_GSI_BASE 16
+#define ACPI_PCI_PRT_SLOTS     32
+
+static inline unsigned acpi_pci_intx_gsi(unsigned slot, unsigned pin)
+{
+	return ACPI_PCI_INTX_GSI_BASE + ((slot + pin) & 7);
+}
+
 /* The platform's defaults for a VM with ncpus vCPUs. */
 static inline struct acpi_build_cfg acpi_build_cfg_default(unsigned ncpus)
 {

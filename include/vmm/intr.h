@@ -40,6 +40,8 @@ void vm_isa_irq_set(void *vm, unsigned irq, bool level);
 /* An interrupt message (IO-APIC redirection entry or MSI) to the local
  * APICs the destination names (SDM Vol 3 11.6.2). */
 void vm_apic_deliver(void *vm, u32 dest, bool logical, u8 mode, u8 vector, bool level);
+/* A PCI device's INTx line, routed to IO-APIC input gsi (16-23). */
+void vm_pci_intx_set(void *vm, unsigned gsi, bool asserted);
 /* Run the device timers that are due and recompute the VM's next deadline. */
 void vm_timers_run(struct vm *vm);
 

@@ -54,6 +54,7 @@ struct vcpu {
 	struct vlapic lapic;
 	u64 slice_end_tsc;		/* when this run's time slice ends */
 	u64 intr_injected;		/* interrupts delivered, for statistics */
+	u64 hv_tsc;			/* TSC ticks spent handling this vCPU's exits */
 
 	u64 exit_counts[EXIT_REASON_MAX];
 };

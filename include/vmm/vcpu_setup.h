@@ -42,5 +42,7 @@ int vcpu_set_cr4(struct vcpu *v, u64 val);
 /* Make v the vCPU loaded on this CPU (VMCS, FPU, switched MSRs) and run it
  * until it halts, stops or must yield (vmm/vcpu.c). */
 void vcpu_run(struct vcpu *v);
+/* Time every exit's handling into vcpu->hv_tsc (Keel's measure=exits). */
+extern bool vcpu_measure_exits;
 
 #endif

@@ -34,12 +34,33 @@ start:
         FAIL_HEX_IF ne, "leaf 0x40000000: ECX is not 'Keel'", ecx
         cmp edx, 'Keel'
         FAIL_HEX_IF ne, "leaf 0x40000000: EDX is not 'Keel'", edx
-        cmp eax, 0x40000001
-        FAIL_HEX_IF b, "leaf 0x40000000: EAX (highest leaf) below 0x40000001", eax
+        cmp eax, 0x40000002
+        FAIL_HEX_IF b, "leaf 0x40000000: EAX (highest leaf) below 0x40000002", eax
 
         mov eax, 0x40000001
         cpuid
         cmp eax, KEEL_ABI_VERSION
-        FAIL_HEX_IF ne, "leaf 0x40000001: EAX is not the ABI version 0x00010000", eax
+        FAIL_HEX_IF ne, "leaf 0x40000001: EAX is not the ABI version 0x00010001", eax
+
+        ; Statistics leaf: EDX:EAX exits so far, ECX:EBX ticks Keel spent on
+        ; them. This guest has made a handful of exits; the next CPUID is
+        ; one more, and handling it costs Keel time.
+        mov eax, 0x40000002
+        cpuid
+        test edx, edx
+        FAIL_HEX_IF nz, "leaf 0x40000002: more than 2^32 exits already", edx
+        cmp eax, 4
+        FAIL_HEX_IF b, "leaf 0x40000002: fewer exits than this guest made", eax
+        mov esi, eax
+        mov edi, ebx
+        mov eax, 0x40000002
+        cpuid
+        sub eax, esi
+        cmp eax, 1                      ; this CPUID, and at most a timer exit or two
+        FAIL_HEX_IF b, "leaf 0x40000002: a CPUID did not count as an exit", eax
+        cmp eax, 3
+        FAIL_HEX_IF a, "leaf 0x40000002: one CPUID counted as many exits", eax
+        cmp ebx, edi
+        FAIL_HEX_IF be, "leaf 0x40000002: Keel's handling time did not grow", ebx
 
         PASS

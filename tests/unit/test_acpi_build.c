@@ -393,14 +393,35 @@ static void test_dsdt_pci0(void **state)
 	assert_non_null(find_bytes(body, blen, "\x08_UID\x00", 6));
 	assert_non_null(find_bytes(body, blen, "\x08_BBN\x00", 6));
 	assert_non_null(find_bytes(body, blen, "\x08_SEG\x00", 6));
-	/* Name(_CRS, Buffer(size){...}): the buffer ends the device. */
+	/* Name(_CRS, Buffer(size){...}), then Name(_PRT, Package{...}), which
+	 * ends the device. */
 	p = find_bytes(body, blen, crs, sizeof(crs));
 	assert_non_null(p);
 	len = pkglen(p + 6, &nb);
-	assert_int_equal(p + 6 + len, d + rd32(d, 4));
 	assert_int_equal(p[6 + nb], 0x0a);		/* BytePrefix buffer size */
 	assert_int_equal(p[7 + nb], len - nb - 2);
 	check_crs(p + 8 + nb, p[7 + nb], cfg.pci_mmio_base);
+	p += 6 + len;
+	assert_memory_equal(p, "\x08_PRT\x12", 6);	/* NameOp _PRT PackageOp */
+	len = pkglen(p + 6, &nb);
+	assert_int_equal(p + 6 + len, d + rd32(d, 4));
+	assert_int_equal(p[6 + nb], ACPI_PCI_PRT_SLOTS * 4);	/* NumElements */
+}
+
+/* _PRT entry for slot 1, INTA#: Package(4) { 0x1ffff, Zero, Zero, GSI 17 }
+ * (DWordPrefix address, ZeroOp pin and source, BytePrefix GSI). */
+static void test_dsdt_prt_entry(void **state)
+{
+	static const u8 entry[] = { 0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0x01, 0x00,
+				    0x00, 0x00, 0x0a, 0x11 };
+	struct acpi_build_cfg cfg = acpi_build_cfg_default(1);
+	const u8 *d;
+
+	build(&cfg);
+	d = table(rd64(xsdt_find("FACP"), 140), "DSDT");
+	assert_int_equal(acpi_pci_intx_gsi(1, 0), 17);
+	assert_int_equal(acpi_pci_intx_gsi(7, 3), 18);	/* swizzled, wraps within 16-23 */
+	assert_non_null(find_bytes(d + 36, rd32(d, 4) - 36, entry, sizeof(entry)));
 }
 
 /* Keel's host ACPI reader, over the tables placed in the fake arena. */
@@ -503,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_madt),
 		cmocka_unit_test(test_dsdt_s5),
 		cmocka_unit_test(test_dsdt_pci0),
+		cmocka_unit_test(test_dsdt_prt_entry),
 		cmocka_unit_test(test_host_reader_agrees),
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_bad_config),

@@ -111,12 +111,16 @@ static void test_bad_words(void **state)
 	assert_non_null(strstr(report_for("loglevel=DEBUG"), "loglevel must be"));
 	/* VMs come from keel.toml only; the message says so. */
 	assert_string_equal(report_for("guest=hello.bin"),
-			    "unknown option (loglevel, shutdown; VMs are configured in keel.toml)");
+			    "unknown option (loglevel, shutdown, measure; VMs are configured in keel.toml)");
 	/* Reports come in line order; what was good still applied. */
 	assert_string_equal(reports[0], "command line: \"loglevel=verbose\": "
 			    "loglevel must be error, warn, info or debug");
 	assert_int_equal(c.loglevel, LOG_WARN);
 	assert_int_equal(c.shutdown, SHUTDOWN_ACPI);
+	assert_false(c.measure_exits);
+	assert_int_equal(parse("measure=exits measure=time"), 1);
+	assert_true(c.measure_exits);
+	assert_string_equal(report_for("measure=time"), "measure must be exits");
 }
 
 /* A long bad word is quoted only in part, so the message fits. */
