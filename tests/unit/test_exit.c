@@ -192,7 +192,7 @@ static void test_cpuid(void **state)
 	assert_false(v->regs.gpr[RCX] & BIT(27));
 	v->regs.gpr[RAX] = KEEL_CPUID_SIGNATURE_LEAF;
 	vm_exit(EXIT_CPUID, 0, 2);
-	assert_int_equal(v->regs.gpr[RAX], KEEL_CPUID_VERSION_LEAF);
+	assert_int_equal(v->regs.gpr[RAX], KEEL_CPUID_STATS_LEAF);
 	assert_int_equal(v->regs.gpr[RBX], 0x6c65654b);
 	v->regs.gpr[RAX] = 7;
 	v->regs.gpr[RCX] = 0;
@@ -205,6 +205,17 @@ static void test_cpuid(void **state)
 	assert_true(v->regs.gpr[RBX] & BIT(10));
 	assert_int_equal(VMCS(GUEST_RIP), START_RIP + 10);
 	assert_int_equal(v->exit_counts[EXIT_CPUID], 5);
+
+	/* The statistics leaf: this vCPU's exits (this CPUID included) in
+	 * EDX:EAX, Keel's handling ticks in ECX:EBX. */
+	v->exit_counts[EXIT_IO_INSTRUCTION] = 0x100000000ull;
+	v->hv_tsc = 0x123456789ull;
+	v->regs.gpr[RAX] = KEEL_CPUID_STATS_LEAF;
+	vm_exit(EXIT_CPUID, 0, 2);
+	assert_int_equal(v->regs.gpr[RAX], 6);
+	assert_int_equal(v->regs.gpr[RDX], 1);
+	assert_int_equal(v->regs.gpr[RBX], 0x23456789);
+	assert_int_equal(v->regs.gpr[RCX], 1);
 }
 
 static void test_unhandled_stops_only_that_vm(void **state)
