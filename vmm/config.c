@@ -154,6 +154,28 @@ static const struct vm_config *mac_user(const struct keel_config *c, const struc
 	return NULL;
 }
 
+/*
+ * The VM (an earlier one, or vm itself before disk upto) that already has
+ * the image as a disk, when either use is writable: a disk image is the
+ * module's memory, so two writers (or a writer and a reader) would see
+ * each other's blocks change underneath them.
+ */
+static const struct vm_config *disk_user(const struct keel_config *c, const struct vm_config *vm,
+					 unsigned upto)
+{
+	const struct disk_config *d = &vm->disk[upto];
+
+	for (unsigned i = 0; i < c->nvm; i++)
+		for (unsigned j = 0; j < c->vm[i].ndisk; j++)
+			if (!strcmp(c->vm[i].disk[j].image, d->image) &&
+			    (!d->readonly || !c->vm[i].disk[j].readonly))
+				return &c->vm[i];
+	for (unsigned j = 0; j < upto; j++)
+		if (!strcmp(vm->disk[j].image, d->image) && (!d->readonly || !vm->disk[j].readonly))
+			return vm;
+	return NULL;
+}
+
 static unsigned key_line(const struct toml_value *t, const char *key)
 {
 	const struct toml_value *v = toml_table_get(t, key);
@@ -178,6 +200,15 @@ static int vm_cross_check(struct loader *ld, const struct vm_config *vm,
 		if (mac_set(vm->nic[i].mac) && (other = mac_user(ld->out, vm, i, vm->nic[i].mac))) {
 			config_report(ld, key_line(t, "nics"), "nics[%u]: mac is already used by vm \"%s\"",
 				      i, other->name);
+			bad++;
+		}
+	}
+	for (unsigned i = 0; i < vm->ndisk; i++) {
+		if ((other = disk_user(ld->out, vm, i))) {
+			config_report(ld, key_line(t, "disks"),
+				      "disks[%u]: image \"%s\" is already a disk of vm \"%s\" "
+				      "(only read-only disks can share an image)", i, vm->disk[i].image,
+				      other->name);
 			bad++;
 		}
 	}
