@@ -214,8 +214,11 @@ def linux_clock(log: str) -> list[str]:
 
 SCENARIOS: list[Scenario] = [
     single("hello", "real-mode guest prints through the virtual UART", "real"),
-    single("cpuid", "CPUID: hypervisor bit, no VMX, Keel signature, ABI and statistics leaves",
-           "prot32", cmdline="measure=exits"),
+    Scenario("cpuid", "CPUID: hypervisor bit, no VMX, Keel signature, ABI and statistics leaves "
+             "(exit timing on with measure=exits)",
+             [Guest("cpuid.bin", "prot32")],
+             passes(Guest("cpuid.bin", "prot32")) + [says("cpuid", "cpuid: exit timing on"), ALL_STOPPED],
+             cmdline="measure=exits"),
     single("ioport", "unclaimed ports read all ones; REP INSB/OUTSB", "real"),
     Scenario("ept", "test-device MMIO through EPT violations; unmapped GPA stops the VM",
              [EPT],
