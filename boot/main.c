@@ -142,6 +142,7 @@ static struct vm *start_config_vm(const struct vm_config *c)
 	if (!vm)
 		return NULL;
 	vm->console_off = c->console == CONFIG_CONSOLE_NONE;
+	sched_group_set(&vm->sched, c->weight, c->cap);
 	err = load_config_vm(vm, c, &bs, why, sizeof(why));
 	err = err ?: add_virtio(vm, c, why, sizeof(why));
 	err = err ?: vcpu_set_boot_state(vm->vcpus[0], &bs);

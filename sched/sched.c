@@ -1,8 +1,11 @@
 /*
- * Round-robin over the VMs' vCPUs on the boot CPU: each runs until it
- * halts, stops, or its VMX-preemption-timer slice ends. This is the
- * simplest fair policy; the proportional-share scheduler replaces it when
- * SMP and weights arrive (a later issue).
+ * Running the VMs' vCPUs on the boot CPU: the proportional-share policy
+ * (sched/policy_eevdf.c: weights and caps per VM, its fairness bound
+ * derived there) picks a vCPU and a slice; the vCPU runs until it halts,
+ * stops or the VMX-preemption timer ends the slice; what it ran is charged.
+ * Runnable vCPUs are queued, halted ones not; the queue follows the vCPUs'
+ * states before every decision, since interrupts wake vCPUs from device
+ * code.
  */
 #include "sched/sched.h"
 #include "vmm/vcpu_setup.h"
@@ -17,6 +20,12 @@
 
 static struct vm *vms[SCHED_MAX_VMS];
 static unsigned nvms;
+static struct runqueue rq;
+
+static struct vcpu *vcpu_of(struct sched_entity *se)
+{
+	return (struct vcpu *)((char *)se - offsetof(struct vcpu, se));
+}
 
 int sched_add_vm(struct vm *vm)
 {
@@ -24,6 +33,8 @@ int sched_add_vm(struct vm *vm)
 		return -ENOSPC;
 	vms[nvms++] = vm;
 	vm->state = VM_RUNNING;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		se_init(&vm->vcpus[i]->se, &vm->sched);
 	return 0;
 }
 
@@ -56,6 +67,9 @@ static unsigned sched_reap(void)
 
 	for (unsigned i = 0; i < nvms; i++) {
 		if (vms[i]->state == VM_STOPPED) {
+			for (unsigned j = 0; j < vms[i]->nvcpus; j++)
+				if (vms[i]->vcpus[j]->se.rq)
+					rq_dequeue(&rq, &vms[i]->vcpus[j]->se, time_now_ns());
 			sched_report(vms[i]);
 			vm_destroy(vms[i]);
 		} else {
@@ -66,56 +80,92 @@ static unsigned sched_reap(void)
 	return kept;
 }
 
+/* Queue the runnable vCPUs, take the halted and stopped ones off. */
+static void sched_sync(u64 now)
+{
+	for (unsigned i = 0; i < nvms; i++) {
+		for (unsigned j = 0; j < vms[i]->nvcpus; j++) {
+			struct vcpu *v = vms[i]->vcpus[j];
+			bool runnable = v->state == VCPU_RUNNABLE;
+
+			if (runnable && !v->se.rq)
+				rq_enqueue(&rq, &v->se, now);
+			else if (!runnable && v->se.rq)
+				rq_dequeue(&rq, &v->se, now);
+		}
+	}
+}
+
 /*
- * Every vCPU is halted: sleep until the first device deadline (the host
- * APIC's TSC-deadline timer wakes the CPU), firing the timers that wake
- * vCPUs. Sleeps are cut to SCHED_IDLE_POLL so console input is seen. A VM
- * with no timer armed and nothing pending can never wake again (its
- * console input aside): it is stopped.
+ * Nothing may run: every vCPU is halted, or the runnable ones are capped
+ * out until until_ns. Sleep until the first device deadline or until_ns
+ * (the host APIC's TSC-deadline timer wakes the CPU), firing the timers
+ * that wake vCPUs; return when one wakes or until_ns has come. Sleeps are
+ * cut to 1/SCHED_IDLE_POLL_HZ so console input is seen. A VM whose vCPUs
+ * are halted with no timer armed can never wake again (its console input
+ * aside): it is stopped.
  */
 #define SCHED_IDLE_POLL_HZ 100
 
-static void sched_idle(void)
+static bool vm_all_halted(const struct vm *vm)
+{
+	for (unsigned j = 0; j < vm->nvcpus; j++)
+		if (vm->vcpus[j]->state != VCPU_HALTED)
+			return false;
+	return true;
+}
+
+static void sched_idle(u64 until_ns)
 {
 	for (;;) {
-		bool armed = false;
+		bool armed = until_ns != UINT64_MAX;
 		u64 wake = rdtsc() + time_tsc_hz() / SCHED_IDLE_POLL_HZ;
 
+		if (armed)
+			wake = MIN(wake, time_ns_to_tsc(until_ns));
 		for (unsigned i = 0; i < nvms; i++) {
 			struct vm *vm = vms[i];
 			if (vm->timers_dirty || rdtsc() >= vm->timer_deadline_tsc)
 				vm_timers_run(vm);
-			if (vm->vcpus[0]->state == VCPU_RUNNABLE)
-				return;
+			for (unsigned j = 0; j < vm->nvcpus; j++)
+				if (vm->vcpus[j]->state == VCPU_RUNNABLE && !vm->vcpus[j]->se.rq)
+					return;		/* woken */
 			if (vm->timer_deadline_tsc != UINT64_MAX) {
 				armed = true;
 				wake = MIN(wake, vm->timer_deadline_tsc);
-			} else {
+			} else if (vm_all_halted(vm)) {
 				vm_stop(vm, "halted, and no interrupt source can wake it");
 				return;
 			}
 		}
-		if (!armed)
+		if (!armed || time_now_ns() >= until_ns)
 			return;
 		console_poll();
 		lapic_idle_until(wake);
 	}
 }
 
+/* The longest slice (the policy's Q): also its fairness bound, so a VM's
+ * CPU time is never more than this ahead of or behind its share. */
+#define SCHED_SLICE_MAX_NS 4000000ull
+
 void sched_run(void)
 {
+	rq_init(&rq);
+	rq_set_slice(&rq, SCHED_SLICE_MAX_NS);
 	while (sched_reap()) {
-		bool ran = false;
+		u64 now = time_now_ns(), slice, end;
+		struct sched_entity *se;
 
 		console_poll();
-		for (unsigned i = 0; i < nvms; i++) {
-			struct vcpu *v = vms[i]->vcpus[0];
-			if (v->state == VCPU_RUNNABLE) {
-				vcpu_run(v);
-				ran = true;
-			}
+		sched_sync(now);
+		se = rq_pick(&rq, now, &slice);
+		if (!se) {
+			sched_idle(rq_next_wakeup(&rq, now));
+			continue;
 		}
-		if (!ran)
-			sched_idle();
+		vcpu_run(vcpu_of(se), time_ns_to_tsc(now + slice) - time_ns_to_tsc(now));
+		end = time_now_ns();
+		rq_account(&rq, se, end - now, end);
 	}
 }

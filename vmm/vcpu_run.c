@@ -153,14 +153,14 @@ static __attribute__((always_inline)) inline void vcpu_loop(struct vcpu *v, cons
 	}
 }
 
-void vcpu_run(struct vcpu *v)
+void vcpu_run(struct vcpu *v, u64 slice_tsc)
 {
 	if (vcpu_switch_to(v)) {
 		vm_stop(v->vm, "VMPTRLD of its VMCS failed");
 		return;
 	}
 	v->yield = false;
-	v->slice_end_tsc = rdtsc() + VCPU_SLICE_TSC;
+	v->slice_end_tsc = rdtsc() + slice_tsc;
 	v->rearm = true;
 	if (unlikely(vcpu_measure_exits))
 		vcpu_loop(v, true);

@@ -53,6 +53,7 @@ struct vm *vm_create(const char *name, u64 ram_size)
 		return NULL;
 	keel_snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vm->id = next_vm_id++;
+	sched_group_init(&vm->sched, SCHED_WEIGHT_DEFAULT, 0);
 	vm->io_bitmap = page_alloc_zero(2);
 	vm->msr_bitmap = page_alloc_zero(1);
 	err = (!vm->io_bitmap || !vm->msr_bitmap) ? -ENOMEM : gpa_map_init(&vm->mem, ram_size);

@@ -5,6 +5,7 @@
 #include "types.h"
 #include "arch/vmx_exits.h"
 #include "devices/vlapic.h"
+#include "sched/policy.h"
 
 /* General registers in hardware order (rsp's slot unused: the VMCS has
  * it), then CR2 (kept in the register while the vCPU owns the CPU).
@@ -15,10 +16,6 @@ struct vcpu_regs {
 	u64 gpr[16];
 	u64 cr2;
 };
-
-/* A vCPU's time slice before it yields to the others: ~20 ms at Bochs'
- * 100 MIPS (the proportional-share scheduler will own this). */
-#define VCPU_SLICE_TSC 2000000ull
 
 enum vcpu_state {
 	VCPU_RUNNABLE,
@@ -52,6 +49,7 @@ struct vcpu {
 	u64 msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base, msr_tsc_aux;
 
 	struct vlapic lapic;
+	struct sched_entity se;		/* the scheduler's view (sched/policy_eevdf.c) */
 	u64 slice_end_tsc;		/* when this run's time slice ends */
 	u64 intr_injected;		/* interrupts delivered, for statistics */
 	u64 hv_tsc;			/* TSC ticks spent handling this vCPU's exits */

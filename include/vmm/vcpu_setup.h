@@ -40,8 +40,8 @@ int vcpu_set_cr0(struct vcpu *v, u64 val);
 int vcpu_set_cr4(struct vcpu *v, u64 val);
 
 /* Make v the vCPU loaded on this CPU (VMCS, FPU, switched MSRs) and run it
- * until it halts, stops or must yield (vmm/vcpu.c). */
-void vcpu_run(struct vcpu *v);
+ * until it halts, stops or has used slice_tsc TSC ticks (vmm/vcpu_run.c). */
+void vcpu_run(struct vcpu *v, u64 slice_tsc);
 /* Time every exit's handling into vcpu->hv_tsc (Keel's measure=exits). */
 extern bool vcpu_measure_exits;
 

@@ -44,6 +44,7 @@ struct vm {
 	struct io_bus mmio;
 	u8 *io_bitmap;			/* 2 pages: ports 0-0x7fff, 0x8000-0xffff */
 	u8 *msr_bitmap;			/* 1 page (SDM Vol 3 25.6.9) */
+	struct sched_group sched;	/* weight and cap, shared by its vCPUs */
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nvcpus;
 

@@ -515,6 +515,27 @@ def bench_virtio(kernel: Path, keep: bool, scale: float) -> int:
 MiB_BYTES = 1 << 20
 
 
+def bench_sched(kernel: Path, keep: bool, scale: float) -> int:
+    """CPU shares of the sched-shares scenario's spin guests on one CPU."""
+    s = next(x for x in sc_table.SCENARIOS if x.name == "sched-shares")
+    r = run_scenario(s, kernel, scale)
+    if not r.ok:
+        report(r, keep)
+        print("bench: FAILED: sched-shares did not pass")
+        return 1
+    print("bench: proportional share on one CPU (EEVDF; counts of tests/guests/spin.asm over 3 s)")
+    print(f"{'vm':<8} | {'weight':>6} | {'share':>7} | {'ideal':>7} | error")
+    print(f"{'-' * 8}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}")
+    for n, got, want in sc_table.spin_shares(r.log):
+        print(f"{n:<8} | {sc_table.SPIN_WEIGHTS[n]:>6} | {got:>7.4f} | {want:>7.4f} | {got / want - 1:+.2%}")
+    count, ticks = sc_table.spin_counts(r.log)[sc_table.SPIN_CAPPED]
+    print(f"{sc_table.SPIN_CAPPED}: weight 10000, cap {sc_table.SPIN_CAP}%: used "
+          f"{count * sc_table.SPIN_INSNS / ticks:.2%} of the CPU")
+    if not keep:
+        shutil.rmtree(BUILD / "system" / s.name, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     global BUILD
     ap = argparse.ArgumentParser(description="Keel system tests (Bochs, QEMU), judged by serial log.")
@@ -567,6 +588,9 @@ def main() -> int:
             if rc == 0:
                 print()
                 rc = bench_virtio(kernel, args.keep, args.timeout_scale)
+            if rc == 0:
+                print()
+                rc = bench_sched(kernel, args.keep, args.timeout_scale)
         elif rc == 0:
             print(f"bench: FAILED: {show(BUILD / 'linux')} has no kernel: make linux")
             rc = 1

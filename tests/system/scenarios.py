@@ -68,6 +68,8 @@ class Guest:
     name: str | None = None     # the module's file name less ".bin" when None
     initrd: str | None = None   # linux: a path
     cmdline: str = ""           # linux: the kernel command line
+    weight: int | None = None   # scheduler weight; Keel's default when None
+    cap: int | None = None      # CPU cap in percent of one CPU
     disks: list[str] = field(default_factory=list)   # disk image modules (virtio-blk)
     nics: list[str] = field(default_factory=list)    # virtual switch names (virtio-net)
 
@@ -91,6 +93,10 @@ class Guest:
             lines.append(f'initrd = "{base(self.initrd)}"')
         if self.cmdline:
             lines.append(f'cmdline = "{self.cmdline}"')
+        if self.weight is not None:
+            lines.append(f"weight = {self.weight}")
+        if self.cap is not None:
+            lines.append(f"cap = {self.cap}")
         if self.disks:
             lines.append("disks = [" + ", ".join(f'{{ image = "{base(d)}" }}' for d in self.disks) + "]")
         if self.nics:
@@ -179,6 +185,57 @@ LINUX_MUST = [
     r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED,
 ]
 LINUX_MUST_NOT = [says("linux", r".*(Kernel panic|BUG:|Oops|Call Trace).*")]
+
+
+SPIN_WEIGHTS = {"w1": 100, "w2": 200, "w4": 400}
+SPIN_CAPPED, SPIN_CAP = "capped", 20
+SPIN_INSNS = 3.008          # instructions per count of tests/guests/spin.asm
+SPIN = [Guest("spin.bin", "long", name=n, weight=w) for n, w in SPIN_WEIGHTS.items()] + [
+    Guest("spin.bin", "long", name=SPIN_CAPPED, weight=10000, cap=SPIN_CAP)]
+
+
+def spin_counts(log: str) -> dict[str, tuple[int, int]]:
+    """Each spin guest's (count, ticks)."""
+    out = {}
+    for g in SPIN:
+        m = re.search(GUEST_LINE.format(name=g.vm) + r"spin: (\d+) in (\d+)", log, re.M)
+        if m:
+            out[g.vm] = (int(m.group(1)), int(m.group(2)))
+    return out
+
+
+def spin_shares(log: str) -> list[tuple[str, float, float]]:
+    """(vm, measured share, expected share) of the weighted VMs among themselves."""
+    c = spin_counts(log)
+    if not all(n in c for n in SPIN_WEIGHTS):
+        return []
+    total, wsum = sum(c[n][0] for n in SPIN_WEIGHTS), sum(SPIN_WEIGHTS.values())
+    return [(n, c[n][0] / total, w / wsum) for n, w in SPIN_WEIGHTS.items()]
+
+
+def scheduler_shares(log: str) -> list[str]:
+    """Weights 1:2:4 give CPU in that ratio within 2%; the capped VM, whose
+    weight alone would take most of the CPU, stays at or under its cap (its
+    counts times SPIN_INSNS are its instructions, the ticks all of them)."""
+    shares, c = spin_shares(log), spin_counts(log)
+    if not shares or SPIN_CAPPED not in c:
+        return ["missing spin: lines"]
+    problems = [f"{n}: {got:.4f} of the weighted VMs' CPU, want {want:.4f} (+-2%)"
+                for n, got, want in shares if abs(got / want - 1) > 0.02]
+    count, ticks = c[SPIN_CAPPED]
+    used = count * SPIN_INSNS / ticks
+    if used > SPIN_CAP / 100 * 1.02:
+        problems.append(f"{SPIN_CAPPED}: used {used:.1%} of the CPU, cap {SPIN_CAP}%")
+    return problems
+
+
+def runaway_last(log: str) -> list[str]:
+    """hello finished while runaway was still spinning with interrupts off."""
+    hello = re.search(r"vm hello: stopped: exit code 0", log)
+    done = re.search(GUEST_LINE.format(name="runaway") + "runaway: done", log, re.M)
+    if not hello or not done:
+        return ["missing hello's stop or runaway's done line"]
+    return [] if hello.start() < done.start() else ["hello finished only after runaway let go"]
 
 
 def net_transfer(log: str) -> list[str]:
@@ -294,6 +351,16 @@ SCENARIOS: list[Scenario] = [
              [started("vhostile"), says("vhostile", "PASS vhostile"), exit_code("vhostile", 0)]
              + [r"W vhostile vd0: device needs reset: "] + passes(HELLO) + [ALL_STOPPED],
              modules=["blank.img"]),
+    Scenario("sched-shares", "four CPU-bound VMs on one CPU: weights 1:2:4 share it in that "
+             "ratio (within 2%) and a heavy VM capped at 20% stays under its cap",
+             SPIN, [says(g.vm, r"spin: \d+ in \d+") for g in SPIN] + [ALL_STOPPED],
+             checks=[scheduler_shares], timeout=120),
+    Scenario("runaway", "a guest spinning with interrupts off and no exits does not starve "
+             "the VM beside it",
+             [Guest("runaway.bin", "long"), HELLO],
+             [says("runaway", "runaway: done spinning with interrupts off"), exit_code("runaway", 0)]
+             + passes(HELLO) + [ALL_STOPPED],
+             checks=[runaway_last], timeout=120),
     Scenario("config-errors", "bad VMs in keel.toml are reported by file:line and key and "
              "left out; a kernel that is no bzImage is refused; the good VMs run, one "
              "with console = \"none\"",

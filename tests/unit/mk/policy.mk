@@ -1,0 +1,1 @@
+UNIT_SRCS_policy := sched/policy_eevdf.c
