@@ -80,9 +80,12 @@ static unsigned sched_reap(void)
 	return kept;
 }
 
-/* Queue the runnable vCPUs, take the halted and stopped ones off. */
-static void sched_sync(u64 now)
+/* Queue the runnable vCPUs, take the halted and stopped ones off; returns
+ * how many are queued. */
+static unsigned sched_sync(u64 now)
 {
+	unsigned queued = 0;
+
 	for (unsigned i = 0; i < nvms; i++) {
 		for (unsigned j = 0; j < vms[i]->nvcpus; j++) {
 			struct vcpu *v = vms[i]->vcpus[j];
@@ -92,8 +95,10 @@ static void sched_sync(u64 now)
 				rq_enqueue(&rq, &v->se, now);
 			else if (!runnable && v->se.rq)
 				rq_dequeue(&rq, &v->se, now);
+			queued += v->se.rq != NULL;
 		}
 	}
+	return queued;
 }
 
 /*
@@ -146,8 +151,11 @@ static void sched_idle(u64 until_ns)
 }
 
 /* The longest slice (the policy's Q): also its fairness bound, so a VM's
- * CPU time is never more than this ahead of or behind its share. */
-#define SCHED_SLICE_MAX_NS 4000000ull
+ * CPU time is never more than this ahead of or behind its share. A vCPU
+ * alone on the CPU (and not capped) runs for SCHED_SLICE_ALONE_NS: nobody
+ * waits for it, and device deadlines end its slice early anyway. */
+#define SCHED_SLICE_MAX_NS   4000000ull
+#define SCHED_SLICE_ALONE_NS 50000000ull
 
 void sched_run(void)
 {
@@ -156,14 +164,17 @@ void sched_run(void)
 	while (sched_reap()) {
 		u64 now = time_now_ns(), slice, end;
 		struct sched_entity *se;
+		unsigned queued;
 
 		console_poll();
-		sched_sync(now);
+		queued = sched_sync(now);
 		se = rq_pick(&rq, now, &slice);
 		if (!se) {
 			sched_idle(rq_next_wakeup(&rq, now));
 			continue;
 		}
+		if (queued == 1 && !se->group->cap)
+			slice = SCHED_SLICE_ALONE_NS;
 		vcpu_run(vcpu_of(se), time_ns_to_tsc(now + slice) - time_ns_to_tsc(now));
 		end = time_now_ns();
 		rq_account(&rq, se, end - now, end);
