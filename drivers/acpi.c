@@ -15,31 +15,6 @@
 /* Pauses to wait for SCI_EN, and for the power to go, before giving up. */
 #define ACPI_SPIN_LIMIT (1u << 20)
 
-/* Root System Description Pointer (5.2.5.3). */
-struct acpi_rsdp {
-	char signature[8];      /* "RSD PTR " */
-	u8 checksum;            /* first 20 bytes sum to 0 */
-	char oem_id[6];
-	u8 revision;            /* 0: ACPI 1.0, 2: ACPI 2.0 and later */
-	u32 rsdt_address;
-	u32 length;             /* revision >= 2 from here on */
-	u64 xsdt_address;
-	u8 ext_checksum;        /* all `length` bytes sum to 0 */
-	u8 reserved[3];
-} __packed;
-
-#define ACPI_RSDP_V1_LEN 20
-
-/* Generic Address Structure (5.2.3.2). */
-struct acpi_gas {
-	u8 space_id;
-	u8 bit_width;
-	u8 bit_offset;
-	u8 access_size;
-	u64 address;
-} __packed;
-
-#define ACPI_GAS_SYSTEM_IO 1
 
 /* The FADT fields Keel uses, at their offsets in the 5.2.9 table. */
 struct acpi_fadt {
@@ -87,15 +62,6 @@ void acpi_reset(void)
 	memset(&acpi, 0, sizeof(acpi));
 }
 
-static u8 acpi_sum(const void *p, size_t n)
-{
-	const u8 *b = p;
-	u8 sum = 0;
-
-	while (n--)
-		sum += *b++;
-	return sum;
-}
 
 /*
  * The header at physical address pa, or NULL when there is none to read:

@@ -7,16 +7,6 @@
 #include "drivers/acpi.h"
 #include "lib/string.h"
 
-#define AML_ZERO_OP      0x00
-#define AML_ONE_OP       0x01
-#define AML_NAME_OP      0x08
-#define AML_BYTE_PREFIX  0x0a
-#define AML_WORD_PREFIX  0x0b
-#define AML_DWORD_PREFIX 0x0c
-#define AML_QWORD_PREFIX 0x0e
-#define AML_PACKAGE_OP   0x12
-#define AML_ROOT_CHAR    0x5c   /* '\' */
-#define AML_ONES_OP      0xff
 
 /*
  * PkgLength (20.2.4): bits 7:6 of the lead byte count the bytes that follow

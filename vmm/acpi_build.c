@@ -11,15 +11,13 @@
  */
 #include "vmm/acpi_build.h"
 #include "vmm/aml.h"
+#include "lib/acpi_spec.h"
 #include "lib/string.h"
 
+/* The checksum byte that makes p[0, n) sum to 0. */
 static u8 acpi_checksum(const u8 *p, size_t n)
 {
-	u8 sum = 0;
-
-	while (n--)
-		sum += *p++;
-	return (u8)-sum;
+	return (u8)-acpi_sum(p, n);
 }
 
 /* --- DSDT (5.2.11.1) ------------------------------------------------------- */
@@ -115,36 +113,6 @@ static void dsdt_body(struct aml_out *o, const struct acpi_build_cfg *cfg)
 #define FACS_VERSION		2
 #define DSDT_REVISION		2	/* 2 and up: AML integers are 64 bits */
 #define MADT_REVISION		6
-
-/* Root System Description Pointer (5.2.5.3). */
-struct acpi_rsdp {
-	char signature[8];
-	u8 checksum;		/* bytes 0-19 sum to 0 */
-	char oem_id[6];
-	u8 revision;
-	u32 rsdt_address;
-	u32 length;
-	u64 xsdt_address;
-	u8 ext_checksum;	/* all 36 bytes sum to 0 */
-	u8 reserved[3];
-} __packed;
-
-STATIC_ASSERT(sizeof(struct acpi_rsdp) == 36, "ACPI 6.5 5.2.5.3");
-#define RSDP_V1_LEN		20
-
-/* Generic Address Structure (5.2.3.2). */
-struct acpi_gas {
-	u8 space_id;
-	u8 bit_width;
-	u8 bit_offset;
-	u8 access_size;
-	u64 address;
-} __packed;
-
-#define GAS_SYSTEM_IO		1
-#define GAS_ACCESS_BYTE		1
-#define GAS_ACCESS_WORD		2
-#define GAS_ACCESS_DWORD	3
 
 /* The FADT after its 36-byte header (Table 5.9); offsets from the table start. */
 struct acpi_fadt_body {
@@ -297,7 +265,7 @@ static u64 build_dsdt(struct aml_out *o, const struct acpi_build_cfg *cfg)
 static struct acpi_gas gas_io(u16 port, u8 bytes, u8 access_size)
 {
 	return (struct acpi_gas){
-		.space_id = GAS_SYSTEM_IO,
+		.space_id = ACPI_GAS_SYSTEM_IO,
 		.bit_width = 8 * bytes,
 		.access_size = access_size,
 		.address = port,
@@ -328,14 +296,14 @@ static u64 build_fadt(struct aml_out *o, const struct acpi_build_cfg *cfg, u64 f
 		.iapc_boot_arch = IAPC_LEGACY_DEVICES | IAPC_VGA_NOT_PRESENT,
 		.flags = FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON | FADT_FIX_RTC |
 			 FADT_TMR_VAL_EXT | FADT_RESET_REG_SUP,
-		.reset_reg = gas_io(pm + ACPI_PM_RESET, 1, GAS_ACCESS_BYTE),
+		.reset_reg = gas_io(pm + ACPI_PM_RESET, 1, ACPI_GAS_ACCESS_BYTE),
 		.reset_value = ACPI_PM_RESET_VALUE,
 		.minor_version = FADT_MINOR_VERSION,
 		.x_firmware_ctrl = facs,
 		.x_dsdt = dsdt,
-		.x_pm1a_evt_blk = gas_io(pm + ACPI_PM_EVT, ACPI_PM_EVT_LEN, GAS_ACCESS_WORD),
-		.x_pm1a_cnt_blk = gas_io(pm + ACPI_PM_CNT, ACPI_PM_CNT_LEN, GAS_ACCESS_WORD),
-		.x_pm_tmr_blk = gas_io(pm + ACPI_PM_TMR, ACPI_PM_TMR_LEN, GAS_ACCESS_DWORD),
+		.x_pm1a_evt_blk = gas_io(pm + ACPI_PM_EVT, ACPI_PM_EVT_LEN, ACPI_GAS_ACCESS_WORD),
+		.x_pm1a_cnt_blk = gas_io(pm + ACPI_PM_CNT, ACPI_PM_CNT_LEN, ACPI_GAS_ACCESS_WORD),
+		.x_pm_tmr_blk = gas_io(pm + ACPI_PM_TMR, ACPI_PM_TMR_LEN, ACPI_GAS_ACCESS_DWORD),
 	};
 	size_t start = table_begin(o, "FACP", FADT_REVISION);
 
@@ -410,7 +378,7 @@ static void write_rsdp(u8 *at, u64 rsdt, u64 xsdt)
 		.xsdt_address = xsdt,
 	};
 
-	r.checksum = acpi_checksum((const u8 *)&r, RSDP_V1_LEN);
+	r.checksum = acpi_checksum((const u8 *)&r, ACPI_RSDP_V1_LEN);
 	r.ext_checksum = acpi_checksum((const u8 *)&r, sizeof(r));
 	memcpy(at, &r, sizeof(r));
 }

@@ -5,6 +5,7 @@
  * Device, Package, Buffer, and four resource descriptors.
  */
 #include "vmm/aml.h"
+#include "lib/acpi_spec.h"
 #include "lib/string.h"
 
 /* --- The sink --------------------------------------------------------------- */
@@ -61,22 +62,6 @@ static void aml_out_insert(struct aml_out *o, size_t at, const u8 *src, size_t n
 
 /* --- AML terms (20.2) ------------------------------------------------------- */
 
-#define AML_ZERO_OP		0x00
-#define AML_ONE_OP		0x01
-#define AML_NAME_OP		0x08
-#define AML_BYTE_PREFIX		0x0a
-#define AML_WORD_PREFIX		0x0b
-#define AML_DWORD_PREFIX	0x0c
-#define AML_QWORD_PREFIX	0x0e
-#define AML_SCOPE_OP		0x10
-#define AML_BUFFER_OP		0x11
-#define AML_PACKAGE_OP		0x12
-#define AML_DUAL_NAME_PREFIX	0x2e
-#define AML_MULTI_NAME_PREFIX	0x2f
-#define AML_EXT_OP_PREFIX	0x5b
-#define AML_DEVICE_OP		0x82	/* after AML_EXT_OP_PREFIX */
-#define AML_ROOT_CHAR		'\\'
-#define AML_PARENT_CHAR		'^'
 
 #define AML_PKGLEN_MAX		0xfffffff	/* 28 bits (20.2.4) */
 

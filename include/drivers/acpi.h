@@ -8,19 +8,8 @@
 #define KEEL_DRIVERS_ACPI_H
 
 #include "types.h"
+#include "lib/acpi_spec.h"
 
-/* System Description Table Header (ACPI 6.5 5.2.6). */
-struct acpi_header {
-	char signature[4];
-	u32 length;             /* whole table, header included */
-	u8 revision;
-	u8 checksum;            /* all bytes of the table sum to 0 */
-	char oem_id[6];
-	char oem_table_id[8];
-	u32 oem_revision;
-	u32 creator_id;
-	u32 creator_revision;
-} __packed;
 
 STATIC_ASSERT(sizeof(struct acpi_header) == 36, "ACPI 6.5 5.2.6");
 
