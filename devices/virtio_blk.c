@@ -283,19 +283,13 @@ static u32 virtio_blk_cfg_read(void *dev, unsigned off, unsigned size)
 {
 	struct virtio_blk *b = dev;
 	u8 cfg[VIRTIO_BLK_CFG_LEN] = { 0 };
-	u32 val = 0;
-	unsigned i;
 
-	if (size > 4 || off >= VIRTIO_BLK_CFG_LEN || size > VIRTIO_BLK_CFG_LEN - off)
-		return 0;
 	put_le(cfg + VIRTIO_BLK_CFG_CAPACITY, b->wiring.be->sectors, 8);
 	put_le(cfg + VIRTIO_BLK_CFG_SIZE_MAX, VIRTIO_BLK_SIZE_MAX, 4);
 	put_le(cfg + VIRTIO_BLK_CFG_SEG_MAX, VIRTIO_BLK_SEG_MAX, 4);
 	put_le(cfg + VIRTIO_BLK_CFG_BLK_SIZE, BLK_SECTOR_SIZE, 4);
 	put_le(cfg + VIRTIO_BLK_CFG_NUM_QUEUES, 1, 2);
-	for (i = 0; i < size; i++)
-		val |= (u32)cfg[off + i] << (8 * i);
-	return val;
+	return virtio_cfg_image_read(cfg, sizeof(cfg), off, size);
 }
 
 /* The only writable field, writeback, needs VIRTIO_BLK_F_CONFIG_WCE: not offered. */

@@ -244,16 +244,11 @@ static u32 virtio_net_cfg_read(void *dev, unsigned off, unsigned size)
 {
 	struct virtio_net *n = dev;
 	u8 cfg[VIRTIO_NET_CFG_LEN];
-	u32 val = 0;
 
-	if (size > 4 || off >= VIRTIO_NET_CFG_LEN || size > VIRTIO_NET_CFG_LEN - off)
-		return 0;
 	memcpy(cfg + VIRTIO_NET_CFG_MAC, n->state.mac, ETH_ALEN);
 	cfg[VIRTIO_NET_CFG_STATUS] = (u8)n->state.status;
 	cfg[VIRTIO_NET_CFG_STATUS + 1] = (u8)(n->state.status >> 8);
-	for (unsigned i = 0; i < size; i++)
-		val |= (u32)cfg[off + i] << (8 * i);
-	return val;
+	return virtio_cfg_image_read(cfg, sizeof(cfg), off, size);
 }
 
 /* Only legacy drivers may write mac (5.1.4.2); a modern one gets nothing. */

@@ -168,6 +168,22 @@ void virtio_pci_config_changed(struct virtio_pci *vp);
  * bit 15. msi_addr_valid() says whether addr is in the interrupt window.
  */
 #define MSI_ADDR_BASE		0xfee00000ull	/* bits 31:20 = 0xfee, 63:32 = 0 */
+/*
+ * A device's config read served from an image of its config space,
+ * cfg[0, len): size (1-4) bytes at off, little-endian (virtio is
+ * little-endian, 2.4); an access not wholly inside the image reads 0.
+ */
+static inline u32 virtio_cfg_image_read(const u8 *cfg, unsigned len, unsigned off, unsigned size)
+{
+	u32 val = 0;
+
+	if (size > 4 || off >= len || size > len - off)
+		return 0;
+	for (unsigned i = 0; i < size; i++)
+		val |= (u32)cfg[off + i] << (8 * i);
+	return val;
+}
+
 static inline bool msi_addr_valid(u64 addr)
 {
 	return (addr >> 20) == (MSI_ADDR_BASE >> 20);
