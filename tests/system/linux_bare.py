@@ -41,12 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# As in tests/system/run.py: keep these equal, or the baseline compares
-# different machines.
-BOCHS_CPU = "corei7_haswell_4770"   # skylake_x: the kernel trusts a 3.5 GHz TSC, time runs slow
-BOCHS_IPS = 100_000_000
-BOCHS_TIME0 = 946684800             # fixed clock + sync=none: a run is reproducible
-BOCHS_SHARE = Path(os.environ.get("BXSHARE", "/usr/share/bochs"))
+# The same machine as Keel's system tests (tests/system/bochs.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bochs import bochs_config as _bochsrc, read_log  # noqa: E402
 
 MEGS = 256          # measured: 128 also boots, 64 does not; 256 leaves room
 TIMEOUT = 300.0     # seconds of wall time; a boot takes ~60 s on an idle machine
@@ -58,8 +55,6 @@ GRUB_MODULES = "linux normal iso9660 biosdisk part_msdos configfile boot"
 
 MARK_USERSPACE = "KEEL-LINUX-USERSPACE-OK"
 MARK_POWEROFF = "KEEL-LINUX-POWEROFF"
-
-ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>c78DEHM])")
 
 
 class BootError(Exception):
@@ -108,29 +103,7 @@ def build_iso(assets: Path, work: Path, cmdline: str) -> Path:
 
 
 def bochs_config(iso: Path, serial: Path, work: Path, megs: int) -> str:
-    return f"""\
-# Linux guest booted bare: headless, reproducible (fixed clock, TSC = instructions).
-megs: {megs}
-cpu: model={BOCHS_CPU}, count=1, ips={BOCHS_IPS}, reset_on_triple_fault=0
-clock: sync=none, time0={BOCHS_TIME0}
-romimage: file={BOCHS_SHARE / "BIOS-bochs-latest"}
-vgaromimage: file={BOCHS_SHARE / "VGABIOS-lgpl-latest"}
-ata0-master: type=cdrom, path={iso}, status=inserted
-boot: cdrom
-com1: enabled=1, mode=file, dev={serial}
-display_library: term
-log: {work / "bochs.log"}
-error: action=report
-sound: driver=dummy
-speaker: enabled=0
-"""
-
-
-def read_log(path: Path) -> str:
-    if not path.exists():
-        return ""
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return ANSI.sub("", text.replace("\r", ""))
+    return _bochsrc(iso, serial, work, megs, "Linux guest booted bare")
 
 
 def has_line(log: str, marker: str) -> bool:

@@ -35,22 +35,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scenarios as sc_table  # noqa: E402
 from scenarios import Scenario  # noqa: E402
+from bochs import ANSI, BOCHS_CPU, bochs_config as _bochsrc, read_log  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 MKISO = ROOT / "tools" / "mkiso.sh"
 
-BOCHS_CPU = "corei7_haswell_4770"
-BOCHS_IPS = 100_000_000
-BOCHS_TIME0 = 946684800         # fixed clock + sync=none: a run is reproducible
-BOCHS_SHARE = Path(os.environ.get("BXSHARE", "/usr/share/bochs"))
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 MEGS = 256
 LOG_TAIL = 30
 JOBS = 2
-
-ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>c78DEHM])")
 
 
 # Emulators run in their own sessions (so a timeout can kill a whole group);
@@ -127,22 +122,7 @@ def build_image(s: Scenario, d: Path, kernel: Path) -> Path:
 
 
 def bochs_config(iso: Path, serial: Path, d: Path, megs: int = MEGS) -> str:
-    return f"""\
-# Keel system test: headless, reproducible (fixed clock, TSC = instructions).
-megs: {megs}
-cpu: model={BOCHS_CPU}, count=1, ips={BOCHS_IPS}, reset_on_triple_fault=0
-clock: sync=none, time0={BOCHS_TIME0}
-romimage: file={BOCHS_SHARE / "BIOS-bochs-latest"}
-vgaromimage: file={BOCHS_SHARE / "VGABIOS-lgpl-latest"}
-ata0-master: type=cdrom, path={iso}, status=inserted
-boot: cdrom
-com1: enabled=1, mode=file, dev={serial}
-display_library: term
-log: {d / "bochs.log"}
-error: action=report
-sound: driver=dummy
-speaker: enabled=0
-"""
+    return _bochsrc(iso, serial, d, megs, "Keel system test")
 
 
 def emulator_command(s: Scenario, d: Path, iso: Path, serial: Path) -> list[str]:
@@ -218,13 +198,6 @@ def _run_watching(argv: list[str], d: Path, timeout: float, marker: tuple[Path, 
 
 
 # --- judging ----------------------------------------------------------------------
-def read_log(path: Path) -> str:
-    if not path.exists():
-        return ""
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return ANSI.sub("", text.replace("\r", ""))
-
-
 def pretty(pattern: str) -> str:
     """A pattern as shown in reports: the optional log prefix of guest lines left out."""
     prefix = sc_table.GUEST_LINE.split("{name}")[0]

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from bochs import BOCHS_TIME0
+
 # --- Keel's serial log --------------------------------------------------------
 # A log line:     [     1234567] I keel: vm hello: started   (TSC, level E/W/I/D)
 # A guest's line: hello| PASS hello
@@ -167,7 +169,6 @@ NET_A = Guest("linux/vmlinuz", "linux", mem="128M", name="neta", initrd="linux/i
 NET_B = Guest("linux/vmlinuz", "linux", mem="128M", name="netb", initrd="linux/initrd.img",
               cmdline=LINUX_CMDLINE + " keel.test=net-b pci=nomsi", nics=["lan0"])
 NO_TEST_FAIL = [GUEST_LINE.format(name=r"\S+") + "KEEL-TEST-FAIL.*"]
-BOCHS_TIME0 = 946684800     # run.py's Bochs clock: 2000-01-01 00:00:00 UTC
 
 
 LINUX_MUST = [
