@@ -203,13 +203,9 @@ static void start_config_vms(void)
 			focus = vm;
 		if (vm) {
 			count++;
-			ns += (size_t)keel_snprintf(started + MIN(ns, sizeof(started) - 1),
-						    sizeof(started) - MIN(ns, sizeof(started) - 1),
-						    " %s", config.vm[i].name);
+			keel_sappendf(started, sizeof(started), &ns, " %s", config.vm[i].name);
 		} else {
-			nf += (size_t)keel_snprintf(failed + MIN(nf, sizeof(failed) - 1),
-						    sizeof(failed) - MIN(nf, sizeof(failed) - 1),
-						    " %s", config.vm[i].name);
+			keel_sappendf(failed, sizeof(failed), &nf, " %s", config.vm[i].name);
 		}
 	}
 	log_info("keel: %u of %u VMs started:%s%s%s", count, config.nvm, count ? started : " none",

@@ -250,3 +250,16 @@ int keel_snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+void keel_sappendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!size || *len >= size - 1)
+		return;
+	va_start(ap, fmt);
+	n = keel_vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	*len = MIN(*len + (size_t)n, size - 1);
+}

@@ -51,9 +51,8 @@ static void sched_report(const struct vm *vm)
 		if (!v->exit_counts[i])
 			continue;
 		exits += v->exit_counts[i];
-		len += (size_t)keel_snprintf(line + len, sizeof(line) - MIN(len, sizeof(line)), " %s=%llu",
-					     vmx_exit_reason_name(i), (unsigned long long)v->exit_counts[i]);
-		len = MIN(len, sizeof(line) - 1);
+		keel_sappendf(line, sizeof(line), &len, " %s=%llu", vmx_exit_reason_name(i),
+			      (unsigned long long)v->exit_counts[i]);
 	}
 	log_info("vm %s: %llu exits:%s; %llu interrupts injected", vm->name,
 		 (unsigned long long)exits, len ? line : " none", (unsigned long long)v->intr_injected);

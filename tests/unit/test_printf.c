@@ -219,6 +219,29 @@ static void test_vsnprintf(void **state)
 	assert_string_equal(buf, "cr0=31");
 }
 
+/* Appending: pieces accumulate, the tail that does not fit is cut, and
+ * once full further appends change nothing. */
+static void test_sappendf(void **state)
+{
+	char buf[12];
+	size_t len = 0;
+
+	memset(buf, 'x', sizeof(buf));
+	keel_sappendf(buf, sizeof(buf), &len, " %s=%u", "a", 1u);
+	keel_sappendf(buf, sizeof(buf), &len, " %s=%u", "bb", 22u);
+	assert_string_equal(buf, " a=1 bb=22");
+	assert_int_equal(len, 10);
+	keel_sappendf(buf, sizeof(buf), &len, " %s", "ccc");
+	assert_string_equal(buf, " a=1 bb=22 ");
+	assert_int_equal(len, sizeof(buf) - 1);
+	keel_sappendf(buf, sizeof(buf), &len, "%s", "d");
+	assert_string_equal(buf, " a=1 bb=22 ");
+	assert_int_equal(len, sizeof(buf) - 1);
+	len = 0;
+	keel_sappendf(buf, 0, &len, "%s", "e");		/* no room at all: nothing written */
+	assert_int_equal(len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_conversion),
 		cmocka_unit_test(test_mixed),
 		cmocka_unit_test(test_vsnprintf),
+		cmocka_unit_test(test_sappendf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
