@@ -3,6 +3,7 @@
 #   make test       host unit tests (ASan/UBSan) and system tests (Bochs, QEMU)
 #   make bench      exit-path benchmark in Bochs, printed as a table
 #   make run        boot Keel with the example guests in the best emulator here
+#   make efi|usb|pxe  the native UEFI loader, the USB disk image, the PXE tree (mk/media.mk)
 
 BUILD   := build
 CC      := gcc
@@ -34,7 +35,7 @@ HOSTLIBS   := -lcmocka
 GUESTS_ASM := $(wildcard tests/guests/*.asm)
 GUESTS_BIN := $(patsubst tests/guests/%.asm,$(BUILD)/guests/%.bin,$(GUESTS_ASM))
 
-.PHONY: all guests iso linux linux-bare test unit fuzz system bench run deps clean check-deps
+.PHONY: all guests iso linux linux-bare test unit fuzz system bench run deps clean check-deps efi usb pxe
 all: $(BUILD)/keel.elf guests $(BUILD)/keel-check
 
 $(BUILD)/k/%.c.o: %.c Makefile
@@ -144,7 +145,7 @@ fuzz: check-deps $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 	done
 
 # --- system tests and benchmark ------------------------------------------------
-system: check-deps all linux
+system: check-deps all linux efi
 	$(PYTHON) tests/system/run.py
 
 test: unit config fuzz system
@@ -152,7 +153,7 @@ test: unit config fuzz system
 bench: check-deps all linux
 	$(PYTHON) tests/system/run.py --bench
 
-run: check-deps all linux
+run: check-deps all linux efi
 	tools/run.sh
 
 check-deps:
@@ -163,5 +164,7 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+include mk/media.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -6,6 +6,7 @@
 #include "arch/cpu.h"
 #include "arch/hw.h"
 #include "arch/vmx.h"
+#include "arch/smp.h"
 #include "boot/multiboot2.h"
 #include "drivers/acpi.h"
 #include "drivers/power.h"
@@ -16,6 +17,8 @@
 #include "vmm/config.h"
 #include "vmm/console.h"
 #include "vmm/loader.h"
+#include "vmm/vcpu_setup.h"
+#include "vmm/shell.h"
 #include "vmm/vm.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -135,17 +138,20 @@ static struct vm *start_config_vm(const struct vm_config *c)
 	struct vm *vm;
 	int err;
 
-	if (c->vcpus > VM_MAX_VCPUS)
-		log_warn("vm %s: vcpus = %u: this version of Keel runs %u vCPU per VM", c->name,
-			 c->vcpus, VM_MAX_VCPUS);
-	vm = vm_create(c->name, c->memory);
+	vm = vm_create(c->name, c->memory, c->vcpus);
 	if (!vm)
 		return NULL;
 	vm->console_off = c->console == CONFIG_CONSOLE_NONE;
 	sched_group_set(&vm->sched, c->weight, c->cap);
+	vm->affinity = c->affinity & (u32)(BIT(cpu_count) - 1);
+	if (c->affinity && !vm->affinity) {
+		log_err("vm %s: not started: affinity names no CPU of the %u online", c->name, cpu_count);
+		vm_destroy(vm);
+		return NULL;
+	}
 	err = load_config_vm(vm, c, &bs, why, sizeof(why));
 	err = err ?: add_virtio(vm, c, why, sizeof(why));
-	err = err ?: vcpu_set_boot_state(vm->vcpus[0], &bs);
+	err = err ?: vcpu_start_at(vm->vcpus[0], &bs);
 	err = err ?: sched_add_vm(vm);
 	if (err) {
 		log_err("vm %s: not started: %s (error %d)", c->name, why[0] ? why : "cannot load", err);
@@ -199,7 +205,7 @@ static void start_config_vms(void)
 
 	for (unsigned i = 0; i < config.nvm; i++) {
 		struct vm *vm = start_config_vm(&config.vm[i]);
-		if (vm && (i == config.host.focus_vm || !focus))
+		if (vm && config.host.focus[0] && i == config.host.focus_vm)
 			focus = vm;
 		if (vm) {
 			count++;
@@ -236,7 +242,7 @@ static int vmx_bring_up(void)
 void kmain(u32 magic, u64 info_phys)
 {
 	uart_init(0x3f8);
-	cpu_early_init();
+	cpu_early_init(0);
 	pic_mask_all();
 	if (magic != MB2_BOOTLOADER_MAGIC || mb2_parse(info_phys, phys_to_virt(info_phys), &boot)) {
 		log_err("keel: not started by a multiboot2 loader (magic 0x%x) or bad boot information", magic);
@@ -256,12 +262,19 @@ void kmain(u32 magic, u64 info_phys)
 		power_off(cmdline.shutdown, 3);
 	}
 	log_info("keel: %llu MiB free for guests and Keel", (unsigned long long)(mm_free_pages() * PAGE_SIZE / MiB));
-	if (!load_config())
+	if (!load_config()) {
+		/* Nothing to run, but the machine is up: the shell stays. */
+		shell_vm_start();
+		shell_vm_run_alone();
 		power_off(cmdline.shutdown, 4);
+	}
 	if (vmx_bring_up())
 		power_off(cmdline.shutdown, 2);
 	tsc_init();
 	lapic_init();
+	sched_init();
+	smp_start_aps(&boot);
+	shell_vm_start();
 	start_config_vms();
 	sched_run();
 	log_info("keel: all VMs stopped");

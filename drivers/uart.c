@@ -3,6 +3,7 @@
  * polled. Keel's log and every guest's console end up here.
  */
 #include "arch/hw.h"
+#include "lib/spinlock.h"
 #include "lib/log.h"
 #include "drivers/uart.h"
 
@@ -42,15 +43,20 @@ static void uart_putc(char c)
 	outb(uart_port + UART_THR, (u8)c);
 }
 
+/* One caller at a time, so that lines from different CPUs never mix. */
 void console_write(const char *s, size_t len)
 {
+	static struct spinlock lock;
+
 	if (!uart_present)
 		return;
+	spin_lock(&lock);
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '\n')
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+	spin_unlock(&lock);
 }
 
 /* -1 when no byte is waiting. */

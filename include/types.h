@@ -48,7 +48,7 @@ static inline u64 bytes_mask(unsigned bytes)
 enum {
 	EPERM = 1, ENOENT = 2, EIO = 5, E2BIG = 7, ENOMEM = 12, EFAULT = 14,
 	EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, ENOSPC = 28,
-	ERANGE = 34, ENOSYS = 38, ENOTSUP = 95,
+	ERANGE = 34, ENOSYS = 38, ENOTSUP = 95, EALREADY = 114,
 };
 
 #endif

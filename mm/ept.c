@@ -170,7 +170,7 @@ int ept_unmap(struct ept *e, u64 gpa, u64 size)
 	if (err)
 		return err;
 	*ent = 0;
-	invept_single(ept_eptp(e));
+	invept_all_cpus();	/* any CPU may hold this VM's translations */
 	return 0;
 }
 
@@ -185,7 +185,7 @@ int ept_protect(struct ept *e, u64 gpa, u64 size, u64 rwx)
 	if (err)
 		return err;
 	*ent = (*ent & ~EPT_RWX) | rwx;
-	invept_single(ept_eptp(e));
+	invept_all_cpus();	/* any CPU may hold this VM's translations */
 	return 0;
 }
 

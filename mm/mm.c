@@ -10,6 +10,7 @@
 #include "arch/hw.h"
 #include "lib/log.h"
 #include "lib/string.h"
+#include "lib/spinlock.h"
 
 #define MAX_PHYS   (4 * GiB)			/* Keel maps the low 4 GiB (boot/entry.S) */
 #define HEAP_PAGES 1024				/* 4 MiB */
@@ -17,6 +18,9 @@
 static u64 frame_bitmap[MAX_PHYS / PAGE_SIZE / 64];
 static struct frame_alloc frames;
 static struct heap heap;
+/* Page and heap allocations may come from any CPU (VMs are created on the
+ * boot CPU, but destroyed and served wherever they run). */
+static struct spinlock frames_lock, heap_lock;
 
 int mm_init(const struct boot_info *bi)
 {
@@ -39,8 +43,11 @@ int mm_init(const struct boot_info *bi)
 
 void *page_alloc(u64 count, u64 align_pages)
 {
-	u64 pa = frame_alloc_pages(&frames, count, align_pages);
+	u64 pa;
 
+	spin_lock(&frames_lock);
+	pa = frame_alloc_pages(&frames, count, align_pages);
+	spin_unlock(&frames_lock);
 	return pa ? phys_to_virt(pa) : NULL;
 }
 
@@ -55,7 +62,14 @@ void *page_alloc_zero(u64 count)
 
 void page_free(void *p, u64 count)
 {
-	if (p && frame_free_pages(&frames, virt_to_phys(p), count))
+	int err;
+
+	if (!p)
+		return;
+	spin_lock(&frames_lock);
+	err = frame_free_pages(&frames, virt_to_phys(p), count);
+	spin_unlock(&frames_lock);
+	if (err)
 		panic("page_free: bad free of %p (%llu pages)", p, (unsigned long long)count);
 }
 
@@ -66,7 +80,12 @@ u64 mm_free_pages(void)
 
 void *kmalloc(size_t size)
 {
-	return heap_alloc(&heap, size, 16);
+	void *p;
+
+	spin_lock(&heap_lock);
+	p = heap_alloc(&heap, size, 16);
+	spin_unlock(&heap_lock);
+	return p;
 }
 
 void *kzalloc(size_t size)
@@ -82,7 +101,9 @@ void kfree(void *p)
 {
 	if (!p)
 		return;
+	spin_lock(&heap_lock);
 	heap_free(&heap, p);
+	spin_unlock(&heap_lock);
 	if (heap.bad_frees)
 		panic("kfree: bad free of %p", p);
 }

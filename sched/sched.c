@@ -1,181 +1,456 @@
 /*
- * Running the VMs' vCPUs on the boot CPU: the proportional-share policy
- * (sched/policy_eevdf.c: weights and caps per VM, its fairness bound
- * derived there) picks a vCPU and a slice; the vCPU runs until it halts,
- * stops or the VMX-preemption timer ends the slice; what it ran is charged.
- * Runnable vCPUs are queued, halted ones not; the queue follows the vCPUs'
- * states before every decision, since interrupts wake vCPUs from device
- * code.
+ * Running the VMs' vCPUs on every CPU. Each CPU has a run queue of the
+ * vCPUs homed on it; the proportional-share policy (sched/policy_eevdf.c:
+ * weights and caps per VM, its fairness bound derived there) picks one and
+ * a slice; the vCPU runs until it halts, stops or the VMX-preemption
+ * timer ends the slice; what it ran is charged.
+ *
+ * Placement: a new vCPU is homed on the allowed CPU (the VM's affinity)
+ * with the fewest vCPUs. Balancing: before each decision a CPU with fewer
+ * queued vCPUs than another by two or more takes one over (never the one
+ * running there, nor one whose VMCS another CPU still holds). EEVDF's
+ * bound then holds per CPU among the vCPUs queued on it.
+ *
+ * One lock (sched_lock) guards every queue, the groups and the VM list:
+ * it is held for a decision (microseconds per slice of milliseconds), not
+ * while a guest runs. Device state belongs to each VM's lock (vm->lock);
+ * the two are never taken the other way round (sched_lock, then vm->lock).
+ *
+ * Each CPU serves the device timers of the VMs with a vCPU homed on it:
+ * it runs them when due, wakes the vCPUs they interrupt, cuts its slices
+ * to their deadlines and sleeps until them when idle.
  */
 #include "sched/sched.h"
 #include "vmm/vcpu_setup.h"
 #include "lib/log.h"
 #include "lib/printf.h"
+#include "lib/string.h"
+#include "lib/spinlock.h"
 #include "arch/vmx.h"
+#include "arch/smp.h"
 #include "vmm/intr.h"
 #include "vmm/console.h"
 #include "arch/hw.h"
 #include "arch/cpu.h"
 #include "lib/time.h"
 
+static struct spinlock sched_lock;
 static struct vm *vms[SCHED_MAX_VMS];
 static unsigned nvms;
-static struct runqueue rq;
+static struct runqueue rqs[KEEL_MAX_CPUS];
+static unsigned homed[KEEL_MAX_CPUS];		/* vCPUs whose home is each CPU */
+static bool sched_go;			/* sched_run: every VM of the config is in */
+static bool sched_done;			/* every VM has stopped: CPUs halt */
+
+/* The longest slice (the policy's Q): also its fairness bound, so a VM's
+ * CPU time is never more than this ahead of or behind its share. A vCPU
+ * alone on its CPU (and not capped) runs for SCHED_SLICE_ALONE_NS: nobody
+ * waits for it, and device deadlines end its slice early anyway. */
+#define SCHED_SLICE_MAX_NS   4000000ull
+#define SCHED_SLICE_ALONE_NS 50000000ull
+
+/* An idle CPU looks around (console input on the boot CPU, work to take
+ * over elsewhere) at least this often. */
+#define SCHED_IDLE_POLL_HZ 100
 
 static struct vcpu *vcpu_of(struct sched_entity *se)
 {
 	return (struct vcpu *)((char *)se - offsetof(struct vcpu, se));
 }
 
+static bool cpu_allowed(const struct vm *vm, unsigned cpu)
+{
+	return !vm->affinity || (vm->affinity & BIT(cpu));
+}
+
+/* The allowed online CPU with the fewest vCPUs homed on it. */
+static unsigned pick_home(const struct vm *vm)
+{
+	unsigned best = 0;
+	bool found = false;
+
+	for (unsigned c = 0; c < cpu_count; c++) {
+		if (!cpu_allowed(vm, c) || (found && homed[c] >= homed[best]))
+			continue;
+		best = c;
+		found = true;
+	}
+	return best;
+}
+
 int sched_add_vm(struct vm *vm)
 {
-	if (nvms == SCHED_MAX_VMS)
-		return -ENOSPC;
-	vms[nvms++] = vm;
-	vm->state = VM_RUNNING;
-	for (unsigned i = 0; i < vm->nvcpus; i++)
-		se_init(&vm->vcpus[i]->se, &vm->sched);
+	int err = 0;
+
+	spin_lock(&sched_lock);
+	if (nvms == SCHED_MAX_VMS) {
+		err = -ENOSPC;
+	} else {
+		vms[nvms++] = vm;
+		vm->state = VM_RUNNING;
+		vm->started_ns = time_now_ns();
+		for (unsigned i = 0; i < vm->nvcpus; i++) {
+			struct vcpu *v = vm->vcpus[i];
+			se_init(&v->se, &vm->sched);
+			v->home_cpu = pick_home(vm);
+			homed[v->home_cpu]++;
+		}
+	}
+	spin_unlock(&sched_lock);
+	for (unsigned c = 1; c < cpu_count; c++)
+		smp_kick(c);
+	return err;
+}
+
+unsigned sched_vm_count(void)
+{
+	return nvms;
+}
+
+struct vm *sched_vm_at(unsigned i)
+{
+	return i < nvms ? vms[i] : NULL;
+}
+
+struct vm *sched_vm_find(const char *name)
+{
+	for (unsigned i = 0; i < nvms; i++)
+		if (!strcmp(vms[i]->name, name))
+			return vms[i];
+	return NULL;
+}
+
+/* Make the vCPUs of vm leave their CPUs now (pause, stop). */
+static void vm_kick_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		int cpu = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
+
+		v->yield = true;
+		if (cpu >= 0)
+			smp_kick((unsigned)cpu);
+	}
+}
+
+int vm_pause(struct vm *vm)
+{
+	if (vm->state == VM_STOPPED)
+		return -EINVAL;
+	if (vm->paused)
+		return -EALREADY;
+	vm->paused = true;
+	smp_mb();
+	vm_kick_vcpus(vm);
+	log_info("vm %s: paused", vm->name);
 	return 0;
 }
 
-/* A stopped VM's statistics: exits by reason (one line, nonzero reasons
- * only, by name) and interrupts injected. */
+int vm_resume(struct vm *vm)
+{
+	if (vm->state == VM_STOPPED)
+		return -EINVAL;
+	if (!vm->paused)
+		return -EALREADY;
+	vm->paused = false;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		smp_kick(vm->vcpus[i]->home_cpu);
+	log_info("vm %s: resumed", vm->name);
+	return 0;
+}
+
+/* A stopped VM's statistics: exits by reason over all its vCPUs (one line,
+ * nonzero reasons only, by name), interrupts injected and CPU time. */
 static void sched_report(const struct vm *vm)
 {
-	const struct vcpu *v = vm->vcpus[0];
-	char line[512];
-	size_t len = 0;
-	u64 exits = 0;
+	u64 counts[EXIT_REASON_MAX] = { 0 }, exits = 0, injected = 0, ran = 0;
+	char line[512], cpus[64];
+	size_t len = 0, clen = 0;
+	u32 on = 0;
 
-	for (unsigned i = 0; i < EXIT_REASON_MAX; i++) {
-		if (!v->exit_counts[i])
-			continue;
-		exits += v->exit_counts[i];
-		keel_sappendf(line, sizeof(line), &len, " %s=%llu", vmx_exit_reason_name(i),
-			      (unsigned long long)v->exit_counts[i]);
+	for (unsigned j = 0; j < vm->nvcpus; j++) {
+		const struct vcpu *v = vm->vcpus[j];
+		for (unsigned i = 0; i < EXIT_REASON_MAX; i++)
+			counts[i] += v->exit_counts[i];
+		injected += v->intr_injected;
+		ran += v->se.runtime_ns;
+		on |= v->cpus_ran;
 	}
-	log_info("vm %s: %llu exits:%s; %llu interrupts injected", vm->name,
-		 (unsigned long long)exits, len ? line : " none", (unsigned long long)v->intr_injected);
+	for (unsigned c = 0; c < KEEL_MAX_CPUS; c++)
+		if (on & BIT(c))
+			keel_sappendf(cpus, sizeof(cpus), &clen, "%s%u", clen ? "," : "", c);
+	for (unsigned i = 0; i < EXIT_REASON_MAX; i++) {
+		if (!counts[i])
+			continue;
+		exits += counts[i];
+		keel_sappendf(line, sizeof(line), &len, " %s=%llu", vmx_exit_reason_name(i),
+			      (unsigned long long)counts[i]);
+	}
+	log_info("vm %s: %llu exits:%s; %llu interrupts injected; %llu ms of CPU on CPU %s", vm->name,
+		 (unsigned long long)exits, len ? line : " none", (unsigned long long)injected,
+		 (unsigned long long)(ran / 1000000), clen ? cpus : "none");
 	vm_virtio_report((struct vm *)vm);
 }
 
-/* Remove and destroy stopped VMs; returns how many are left. */
+/* A stopped VM can go once no CPU runs, queues or holds any of its vCPUs. */
+static bool vm_reapable(const struct vm *vm)
+{
+	for (unsigned j = 0; j < vm->nvcpus; j++) {
+		const struct vcpu *v = vm->vcpus[j];
+		if (v->se.rq || __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE) >= 0 ||
+		    __atomic_load_n(&v->resident_cpu, __ATOMIC_ACQUIRE) >= 0)
+			return false;
+	}
+	return true;
+}
+
+/* Boot CPU: take stopped VMs out of the list, then report and destroy them
+ * without the lock (destroying flushes every CPU's EPT translations, and
+ * a CPU spinning for the lock could not answer). Returns how many are left. */
 static unsigned sched_reap(void)
 {
-	unsigned kept = 0;
+	struct vm *gone[SCHED_MAX_VMS];
+	unsigned kept = 0, ngone = 0, left;
+	u64 now = time_now_ns();
 
+	spin_lock(&sched_lock);
 	for (unsigned i = 0; i < nvms; i++) {
-		if (vms[i]->state == VM_STOPPED) {
-			for (unsigned j = 0; j < vms[i]->nvcpus; j++)
-				if (vms[i]->vcpus[j]->se.rq)
-					rq_dequeue(&rq, &vms[i]->vcpus[j]->se, time_now_ns());
-			sched_report(vms[i]);
-			vm_destroy(vms[i]);
+		struct vm *vm = vms[i];
+		if (vm->state == VM_STOPPED)
+			for (unsigned j = 0; j < vm->nvcpus; j++)
+				if (vm->vcpus[j]->se.rq && vm->vcpus[j]->se.rq->curr != &vm->vcpus[j]->se)
+					rq_dequeue(vm->vcpus[j]->se.rq, &vm->vcpus[j]->se, now);
+		if (vm->state == VM_STOPPED && vm_reapable(vm)) {
+			for (unsigned j = 0; j < vm->nvcpus; j++)
+				homed[vm->vcpus[j]->home_cpu]--;
+			gone[ngone++] = vm;
 		} else {
-			vms[kept++] = vms[i];
+			vms[kept++] = vm;
 		}
 	}
-	nvms = kept;
-	return kept;
-}
-
-/* Queue the runnable vCPUs, take the halted and stopped ones off; returns
- * how many are queued. */
-static unsigned sched_sync(u64 now)
-{
-	unsigned queued = 0;
-
-	for (unsigned i = 0; i < nvms; i++) {
-		for (unsigned j = 0; j < vms[i]->nvcpus; j++) {
-			struct vcpu *v = vms[i]->vcpus[j];
-			bool runnable = v->state == VCPU_RUNNABLE;
-
-			if (runnable && !v->se.rq)
-				rq_enqueue(&rq, &v->se, now);
-			else if (!runnable && v->se.rq)
-				rq_dequeue(&rq, &v->se, now);
-			queued += v->se.rq != NULL;
-		}
+	nvms = left = kept;
+	spin_unlock(&sched_lock);
+	for (unsigned i = 0; i < ngone; i++) {
+		console_vm_gone(gone[i]);
+		sched_report(gone[i]);
+		vm_destroy(gone[i]);
+		invept_all_cpus();	/* its EPT pages may be reused */
 	}
-	return queued;
+	return left;
 }
 
-/*
- * Nothing may run: every vCPU is halted, or the runnable ones are capped
- * out until until_ns. Sleep until the first device deadline or until_ns
- * (the host APIC's TSC-deadline timer wakes the CPU), firing the timers
- * that wake vCPUs; return when one wakes or until_ns has come. Sleeps are
- * cut to 1/SCHED_IDLE_POLL_HZ so console input is seen. A VM whose vCPUs
- * are halted with no timer armed can never wake again (its console input
- * aside): it is stopped.
- */
-#define SCHED_IDLE_POLL_HZ 100
-
-static bool vm_all_halted(const struct vm *vm)
+static bool vm_served_by(const struct vm *vm, unsigned cpu)
 {
 	for (unsigned j = 0; j < vm->nvcpus; j++)
-		if (vm->vcpus[j]->state != VCPU_HALTED)
+		if (vm->vcpus[j]->home_cpu == cpu)
+			return true;
+	return false;
+}
+
+static bool vm_all_asleep(const struct vm *vm)
+{
+	for (unsigned j = 0; j < vm->nvcpus; j++)
+		if (vm->vcpus[j]->state == VCPU_RUNNABLE)
 			return false;
 	return true;
 }
 
-static void sched_idle(u64 until_ns)
+/*
+ * Run the due device timers of the VMs this CPU serves; returns the
+ * earliest deadline left (TSC), UINT64_MAX if none. A VM whose vCPUs all
+ * sleep with no timer armed can never wake again (console input aside):
+ * it is stopped. Called with sched_lock held.
+ */
+static u64 sched_service_timers(unsigned cpu)
 {
-	for (;;) {
-		bool armed = until_ns != UINT64_MAX;
-		u64 wake = rdtsc() + time_tsc_hz() / SCHED_IDLE_POLL_HZ;
+	u64 next = UINT64_MAX;
 
-		if (armed)
-			wake = MIN(wake, time_ns_to_tsc(until_ns));
-		for (unsigned i = 0; i < nvms; i++) {
-			struct vm *vm = vms[i];
-			if (vm->timers_dirty || rdtsc() >= vm->timer_deadline_tsc)
-				vm_timers_run(vm);
-			for (unsigned j = 0; j < vm->nvcpus; j++)
-				if (vm->vcpus[j]->state == VCPU_RUNNABLE && !vm->vcpus[j]->se.rq)
-					return;		/* woken */
-			if (vm->timer_deadline_tsc != UINT64_MAX) {
-				armed = true;
-				wake = MIN(wake, vm->timer_deadline_tsc);
-			} else if (vm_all_halted(vm)) {
-				vm_stop(vm, "halted, and no interrupt source can wake it");
-				return;
-			}
+	for (unsigned i = 0; i < nvms; i++) {
+		struct vm *vm = vms[i];
+		if (vm->state == VM_STOPPED || !vm_served_by(vm, cpu))
+			continue;
+		if (vm->timers_dirty || rdtsc() >= vm->timer_deadline_tsc) {
+			spin_lock(&vm->lock);
+			vm_timers_run(vm);
+			spin_unlock(&vm->lock);
 		}
-		if (!armed || time_now_ns() >= until_ns)
-			return;
-		console_poll();
-		lapic_idle_until(wake);
+		if (vm->timer_deadline_tsc != UINT64_MAX)
+			next = MIN(next, vm->timer_deadline_tsc);
+		else if (!vm->paused && vm_all_asleep(vm))
+			vm_stop(vm, "halted, and no interrupt source can wake it");
+	}
+	return next;
+}
+
+/* Queue the runnable vCPUs homed on cpu, take the others off; returns how
+ * many are queued. Called with sched_lock held. */
+static unsigned sched_sync(unsigned cpu, u64 now)
+{
+	struct runqueue *rq = &rqs[cpu];
+
+	for (unsigned i = 0; i < nvms; i++) {
+		for (unsigned j = 0; j < vms[i]->nvcpus; j++) {
+			struct vcpu *v = vms[i]->vcpus[j];
+			bool runnable = v->state == VCPU_RUNNABLE && !vms[i]->paused;
+
+			if (v->home_cpu != cpu)
+				continue;
+			if (runnable && !v->se.rq)
+				rq_enqueue(rq, &v->se, now);
+			else if (!runnable && v->se.rq && rq->curr != &v->se)
+				rq_dequeue(rq, &v->se, now);
+		}
+	}
+	return rq->nr_queued;
+}
+
+/* A queued vCPU of rq that cpu may take: not running, its VMCS on no
+ * other CPU, the VM's affinity allowing cpu. */
+static struct sched_entity *movable(struct runqueue *rq, unsigned cpu)
+{
+	for (struct sched_entity *se = rq->head; se; se = se->next) {
+		struct vcpu *v = vcpu_of(se);
+		int res = __atomic_load_n(&v->resident_cpu, __ATOMIC_ACQUIRE);
+
+		if (se != rq->curr && (res < 0 || res == (int)cpu) && cpu_allowed(v->vm, cpu))
+			return se;
+	}
+	return NULL;
+}
+
+/* Take one vCPU over from the busiest CPU when it has two or more queued
+ * vCPUs more than this one. Called with sched_lock held. */
+static void sched_balance(unsigned cpu, u64 now)
+{
+	unsigned busiest = cpu;
+	struct sched_entity *se;
+
+	for (unsigned c = 0; c < cpu_count; c++)
+		if (rqs[c].nr_queued > rqs[busiest].nr_queued)
+			busiest = c;
+	if (busiest == cpu || rqs[busiest].nr_queued < rqs[cpu].nr_queued + 2)
+		return;
+	se = movable(&rqs[busiest], cpu);
+	if (!se)
+		return;
+	rq_dequeue(&rqs[busiest], se, now);
+	homed[vcpu_of(se)->home_cpu]--;
+	vcpu_of(se)->home_cpu = cpu;
+	homed[cpu]++;
+	rq_enqueue(&rqs[cpu], se, now);
+}
+
+/* Halt until deadline (TSC) or a kick; the boot CPU polls the console. */
+static void sched_idle(struct percpu *cpu, u64 deadline)
+{
+	u64 poll = rdtsc() + time_tsc_hz() / SCHED_IDLE_POLL_HZ;
+
+	vcpu_release_current();		/* its vCPU may be taken over meanwhile */
+	cpu->idle = true;
+	smp_mb();			/* then look again: a wake-up may have come */
+	if (!cpu->work)
+		lapic_idle_until(MIN(deadline, poll));
+	cpu->idle = false;
+}
+
+/* The earliest timer deadline (TSC) of the VMs this CPU serves, but vm:
+ * the slice of vm's vCPU ends there, so the others' timers are not late. */
+static u64 others_deadline(unsigned cpu, const struct vm *vm)
+{
+	u64 next = UINT64_MAX;
+
+	for (unsigned i = 0; i < nvms; i++)
+		if (vms[i] != vm && vms[i]->state != VM_STOPPED && vm_served_by(vms[i], cpu))
+			next = MIN(next, vms[i]->timer_deadline_tsc);
+	return next;
+}
+
+/* Something to pick, or the wake-up time (TSC) to sleep until. */
+static struct sched_entity *sched_decide(unsigned cpu, u64 *slice_tsc, u64 *sleep_until)
+{
+	struct runqueue *rq = &rqs[cpu];
+	struct sched_entity *se;
+	u64 now, slice, deadline;
+
+	spin_lock(&sched_lock);
+	deadline = sched_service_timers(cpu);
+	now = time_now_ns();
+	sched_sync(cpu, now);
+	sched_balance(cpu, now);
+	se = rq_pick(rq, now, &slice);
+	if (se) {
+		if (rq->nr_queued == 1 && !se->group->cap)
+			slice = SCHED_SLICE_ALONE_NS;
+		*slice_tsc = time_ns_to_tsc(now + slice) - time_ns_to_tsc(now);
+		deadline = others_deadline(cpu, vcpu_of(se)->vm);
+		if (deadline != UINT64_MAX) {
+			u64 tsc = rdtsc();
+			*slice_tsc = MIN(*slice_tsc, deadline > tsc ? deadline - tsc : 0);
+		}
+	} else {
+		u64 wake = rq_next_wakeup(rq, now);
+		*sleep_until = MIN(deadline, wake == UINT64_MAX ? UINT64_MAX : time_ns_to_tsc(wake));
+	}
+	spin_unlock(&sched_lock);
+	return se;
+}
+
+/* Every CPU's loop, until all VMs have stopped. */
+void sched_cpu_loop(void)
+{
+	struct percpu *pc = this_cpu();
+	unsigned cpu = pc->cpu_id;
+	struct runqueue *rq = &rqs[cpu];
+
+	for (;;) {
+		struct vcpu *cur = pc->current_vcpu;
+		struct sched_entity *se;
+		u64 slice, until, start, end;
+
+		if (pc->work)
+			cpu_do_work();
+		if (cur && cur->state == VCPU_STOPPED)
+			vcpu_release_current();
+		if (cpu == 0) {
+			console_poll();
+			if (!sched_reap())
+				break;
+		} else if (__atomic_load_n(&sched_done, __ATOMIC_ACQUIRE)) {
+			break;
+		} else if (!__atomic_load_n(&sched_go, __ATOMIC_ACQUIRE)) {
+			sched_idle(pc, UINT64_MAX);	/* placement first, so it is repeatable */
+			continue;
+		}
+		se = sched_decide(cpu, &slice, &until);
+		if (!se) {
+			sched_idle(pc, until);
+			continue;
+		}
+		start = time_now_ns();
+		vcpu_run(vcpu_of(se), slice);
+		end = time_now_ns();
+		spin_lock(&sched_lock);
+		rq_account(rq, se, end - start, end);
+		spin_unlock(&sched_lock);
+	}
+	vcpu_release_current();
+}
+
+void sched_init(void)
+{
+	for (unsigned c = 0; c < KEEL_MAX_CPUS; c++) {
+		rq_init(&rqs[c]);
+		rq_set_slice(&rqs[c], SCHED_SLICE_MAX_NS);
 	}
 }
 
-/* The longest slice (the policy's Q): also its fairness bound, so a VM's
- * CPU time is never more than this ahead of or behind its share. A vCPU
- * alone on the CPU (and not capped) runs for SCHED_SLICE_ALONE_NS: nobody
- * waits for it, and device deadlines end its slice early anyway. */
-#define SCHED_SLICE_MAX_NS   4000000ull
-#define SCHED_SLICE_ALONE_NS 50000000ull
-
 void sched_run(void)
 {
-	rq_init(&rq);
-	rq_set_slice(&rq, SCHED_SLICE_MAX_NS);
-	while (sched_reap()) {
-		u64 now = time_now_ns(), slice, end;
-		struct sched_entity *se;
-		unsigned queued;
-
-		console_poll();
-		queued = sched_sync(now);
-		se = rq_pick(&rq, now, &slice);
-		if (!se) {
-			sched_idle(rq_next_wakeup(&rq, now));
-			continue;
-		}
-		if (queued == 1 && !se->group->cap)
-			slice = SCHED_SLICE_ALONE_NS;
-		vcpu_run(vcpu_of(se), time_ns_to_tsc(now + slice) - time_ns_to_tsc(now));
-		end = time_now_ns();
-		rq_account(&rq, se, end - now, end);
-	}
+	__atomic_store_n(&sched_go, true, __ATOMIC_RELEASE);
+	for (unsigned c = 1; c < cpu_count; c++)
+		smp_kick(c);
+	sched_cpu_loop();
+	__atomic_store_n(&sched_done, true, __ATOMIC_RELEASE);
+	for (unsigned c = 1; c < cpu_count; c++)
+		smp_kick(c);
 }

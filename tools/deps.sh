@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential nasm python3 bochs bochs-term bochsbios vgabios qemu-system-x86 ovmf
 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools libcmocka-dev clang libclang-rt-14-dev
-e2fsprogs"
+e2fsprogs gnu-efi dosfstools ipxe-qemu"
 
 missing=""
 for p in $PKGS; do

@@ -1,18 +1,25 @@
 #!/bin/sh
-# make run: boot Keel with the example guests in the best emulator here, the
-# serial console (Keel's log, each guest's "NAME| ..." lines) on this terminal.
+# make run: boot Keel with the example guests in the best emulator here, with
+# Keel's serial console (its log, each guest's "NAME| ..." lines, and its
+# shell: docs/shell.md) on this terminal.
 #
-#   QEMU/KVM with -cpu host,+vmx and OVMF, when /dev/kvm can give a guest VT-x:
-#     usable /dev/kvm, a vmx flag in /proc/cpuinfo, kvm_intel nested=Y/1;
-#   Bochs otherwise (emulated VMX + EPT + unrestricted guest), headless, its
-#     serial log streamed here.
+#   QEMU/KVM with -cpu host,+vmx, when /dev/kvm can give a guest VT-x (usable
+#     /dev/kvm, a vmx flag in /proc/cpuinfo, kvm_intel nested=Y/1): OVMF boots
+#     the USB image (tools/mkusb.py) through Keel's native UEFI loader, as on
+#     a real machine; SeaBIOS and GRUB when OVMF is not installed. COM1 is
+#     this terminal (-serial stdio).
+#   Bochs otherwise (emulated VMX + EPT + unrestricted guest), booting the
+#     lean GRUB ISO, which Bochs starts fastest. When stdin is a terminal,
+#     COM1 is that terminal (com1: mode=term), so what is typed reaches Keel;
+#     otherwise COM1 goes to a file whose lines are streamed here.
 # KEEL_EMULATOR=kvm|bochs forces one. One line says which was chosen and why.
+# In both, Ctrl-C ends the run; so does Keel's shell command `shutdown`.
 #
-# The image holds Keel, tools/example.toml and the modules it names
+# The media hold Keel, tools/example.toml and the modules it names
 # (tools/example.guests: test guests from build/guests, Debian's kernel and
 # the test initramfs from build/linux), with shutdown= on Keel's command line
 # naming the emulator's own exit (qemu or bochs), so the run ends when every
-# VM has stopped. Ctrl-C ends it sooner. Logs stay in build/run/.
+# VM has stopped. Logs and images stay in build/run/.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -83,18 +90,20 @@ serial=$RUN/serial.log
 : >"$serial"
 
 if [ "$emu" = kvm ]; then
-	echo "run: QEMU/KVM, -cpu host,+vmx, OVMF ($why)"
-	tools/mkiso.sh --full -o "$RUN/keel-kvm.iso" --config tools/example.toml --cmdline "$cmdline" --guests "$guests" \
-		--kernel "$BUILD/keel.elf" --guest-dir "$BUILD/guests"
+	tools/mkusb.py -o "$RUN/keel-usb.img" --config tools/example.toml --cmdline "$cmdline" \
+		--guests "$guests" --kernel "$BUILD/keel.elf" --guest-dir "$BUILD/guests" \
+		--efi "$BUILD/efi/BOOTX64.EFI"
 	set -- -machine q35 -accel kvm -cpu host,+vmx -m 512 -display none -monitor none \
 		-serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
-		-cdrom "$RUN/keel-kvm.iso"
+		-drive "if=none,id=stick,format=raw,file=$RUN/keel-usb.img" \
+		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick,bootindex=0
 	if [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ]; then
+		echo "run: QEMU/KVM, -cpu host,+vmx, OVMF and Keel's UEFI loader ($why); Ctrl-C ends it"
 		cp "$OVMF_VARS" "$RUN/ovmf_vars.fd"
 		set -- "$@" -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
 			-drive "if=pflash,format=raw,file=$RUN/ovmf_vars.fd"
 	else
-		echo "run: no OVMF ($OVMF_CODE): booting through SeaBIOS instead"
+		echo "run: QEMU/KVM, -cpu host,+vmx, SeaBIOS and GRUB: no OVMF ($OVMF_CODE) ($why); Ctrl-C ends it"
 	fi
 	# isa-debug-exit makes QEMU's status (code << 1) | 1: not an error here.
 	qemu-system-x86_64 "$@" || true
@@ -102,9 +111,15 @@ if [ "$emu" = kvm ]; then
 fi
 
 command -v bochs >/dev/null 2>&1 || die "bochs is not installed (make deps)"
-echo "run: Bochs, emulated VMX + EPT ($why); it ends when every VM has stopped, or Ctrl-C"
 tools/mkiso.sh --lean -o "$RUN/keel-bochs.iso" --config tools/example.toml --cmdline "$cmdline" --guests "$guests" \
 	--kernel "$BUILD/keel.elf" --guest-dir "$BUILD/guests"
+term=""
+if [ -t 0 ] && [ -t 1 ]; then
+	term=$(tty)
+	com1="mode=term, dev=$term"
+else
+	com1="mode=file, dev=$serial"
+fi
 cat >"$RUN/bochsrc" <<EOF
 megs: 384
 cpu: model=corei7_haswell_4770, count=1, ips=100000000, reset_on_triple_fault=0
@@ -113,7 +128,7 @@ romimage: file=$BOCHS_SHARE/BIOS-bochs-latest
 vgaromimage: file=$BOCHS_SHARE/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path=$RUN/keel-bochs.iso, status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev=$serial
+com1: enabled=1, $com1
 display_library: term
 log: $RUN/bochs.log
 error: action=report
@@ -122,21 +137,37 @@ speaker: enabled=0
 EOF
 echo c >"$RUN/bochs.rc"
 
-# Bochs draws its (unused) screen on stdout: send that to a file, and follow
-# the serial log instead until Bochs exits. Bochs' exit status is 1 for
-# every kind of exit, so it says nothing.
+# Bochs draws its (unused) screen on stdout: that goes to a file, its stdin
+# is /dev/null. Bochs' exit status is 1 for every kind of exit: it says nothing.
 bochs -q -f "$RUN/bochsrc" -rc "$RUN/bochs.rc" </dev/null >"$RUN/bochs.out" 2>&1 &
 bochs_pid=$!
-tail -n +1 -s 0.2 -f --pid="$bochs_pid" "$serial" &
-tail_pid=$!
+tail_pid=""
+saved_tty=""
 stop() {
 	kill -KILL "$bochs_pid" 2>/dev/null || true
-	kill "$tail_pid" 2>/dev/null || true
-	wait "$bochs_pid" 2>/dev/null || true
-	wait "$tail_pid" 2>/dev/null || true
+	[ -z "$tail_pid" ] || kill "$tail_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	[ -z "$saved_tty" ] || stty "$saved_tty" 2>/dev/null || true
 }
 trap 'stop; echo; echo "run: interrupted; logs in $RUN/"; exit 130' INT TERM
-wait "$tail_pid" || true
+
+if [ -n "$term" ]; then
+	# Bochs makes the terminal raw for COM1, Ctrl-C included. Once it has,
+	# give Ctrl-C back its signal so that it still ends the run.
+	saved_tty=$(stty -g)
+	echo "run: Bochs, emulated VMX + EPT ($why); this terminal is COM1: type to Keel, Ctrl-C ends it"
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		[ "$(stty -g)" = "$saved_tty" ] || break
+		sleep 0.25
+	done
+	stty isig intr '^C'
+	wait "$bochs_pid" || true
+else
+	echo "run: Bochs, emulated VMX + EPT ($why); it ends when every VM has stopped, or Ctrl-C"
+	tail -n +1 -s 0.2 -f --pid="$bochs_pid" "$serial" &
+	tail_pid=$!
+	wait "$tail_pid" || true
+fi
 trap - INT TERM
 stop
-echo "run: Bochs has exited; logs in $RUN/ (serial.log, bochs.log)"
+echo "run: Bochs has exited; logs in $RUN/ (bochs.log, serial.log when not on the terminal)"

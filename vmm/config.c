@@ -101,6 +101,7 @@ static const struct key_desc vm_keys[] = {
 	{ KEY("vcpus", config_parse_uint, VM(vcpus)), .min = 1, .max = CONFIG_MAX_VCPUS },
 	{ KEY("weight", config_parse_uint, VM(weight)), .min = 1, .max = 65535 },
 	{ KEY("cap", config_parse_uint, VM(cap)), .min = 0, .max = 100 * CONFIG_MAX_VCPUS },
+	{ KEY("affinity", config_parse_bitset, VM(affinity)), .min = 0, .max = CONFIG_MAX_CPUS - 1 },
 	{ KEY("console", config_parse_choice, VM(console)), .choices = consoles },
 	{ KEY("boot", config_parse_choice, VM(boot)), .choices = boots },
 	{ KEY("disks", config_parse_list, VM(disk)), .list = &disk_list },

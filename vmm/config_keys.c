@@ -323,6 +323,38 @@ int config_parse_section(struct loader *ld, const struct toml_value *t,
 	return bad;
 }
 
+/* A set of small integers (CPU numbers) in min..max, each once, at least
+ * one: into a u32 bit mask. */
+int config_parse_bitset(struct loader *ld, const struct key_desc *d,
+			const struct toml_value *v, const char *label, void *base)
+{
+	u32 mask = 0;
+
+	if (v->type != TOML_ARRAY)
+		return wrong_type(ld, v, label, "an array of integers");
+	if (!toml_len(v)) {
+		config_report(ld, v->line, "%s: the list is empty (leave the key out for any)", label);
+		return 1;
+	}
+	for (const struct toml_value *e = toml_first(v); e; e = e->next) {
+		if (e->type != TOML_INTEGER)
+			return wrong_type(ld, e, label, "an array of integers");
+		if (e->integer < (s64)d->min || e->integer > (s64)d->max) {
+			config_report(ld, e->line, "%s: %lld is out of range %llu..%llu", label,
+				      (long long)e->integer, (unsigned long long)d->min,
+				      (unsigned long long)d->max);
+			return 1;
+		}
+		if (mask & BIT(e->integer)) {
+			config_report(ld, e->line, "%s: %lld is listed twice", label, (long long)e->integer);
+			return 1;
+		}
+		mask |= (u32)BIT(e->integer);
+	}
+	*(u32 *)((u8 *)base + d->offset) = mask;
+	return 0;
+}
+
 /* An array of tables (disks, nics): each element checked as a section of its own. */
 int config_parse_list(struct loader *ld, const struct key_desc *d,
 		      const struct toml_value *v, const char *label, void *base)

@@ -72,6 +72,7 @@ key_parse_t config_parse_size;		/* "512M" or bytes, in min..max and 4K pages, in
 key_parse_t config_parse_choice;	/* one of d->choices, its index into an unsigned */
 key_parse_t config_parse_port;		/* com1..com4 or a port in min..max, into a u16 */
 key_parse_t config_parse_mac;		/* a unicast Ethernet address, into u8[6] */
+key_parse_t config_parse_bitset;	/* integers in min..max, each once, into a u32 mask */
 key_parse_t config_parse_list;		/* an array of tables (d->list), into an array */
 
 #endif

@@ -43,7 +43,9 @@ static int cr0_update_long_mode(struct vcpu *v, u64 old, u64 val)
 	if (!((old ^ val) & CR0_PG) || !(efer & EFER_LME))
 		return 0;
 	if (val & CR0_PG) {
-		if (!(vmcs_readnat(CR4_READ_SHADOW) & CR4_PAE))
+		/* PAE is not in the CR4 mask: the guest's MOV to CR4 sets it
+		 * in GUEST_CR4 without an exit, and the shadow does not say. */
+		if (!(vmcs_readnat(GUEST_CR4) & CR4_PAE))
 			return -EINVAL;
 		efer |= EFER_LMA;
 		v->entry_controls |= ENTRY_IA32E_MODE_GUEST;

@@ -1,7 +1,7 @@
 /*
  * The exit dispatcher and the handlers too small for a file of their own
- * (triple fault, interrupts, HLT, preemption timer). An unhandled exit or a
- * failed VM entry stops that VM, never the host.
+ * (triple fault, interrupts, HLT, the NMI window, preemption timer). An
+ * unhandled exit or a failed VM entry stops that VM, never the host.
  */
 #include "arch/hw.h"
 #include "arch/vmx.h"
@@ -11,6 +11,7 @@
 #include "vmm/intr.h"
 #include "lib/time.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 
 static const char *const exit_names[EXIT_REASON_MAX] = {
 #define EXIT_NAME(code, name) [code] = #name,
@@ -87,18 +88,58 @@ static enum exit_result exit_exception_nmi(struct vcpu *v, struct vm_exit *e)
 	return KILL_VM;
 }
 
-/* HLT with interrupts disabled never wakes (Keel delivers no NMIs to
- * guests yet): the VM is finished. Otherwise the vCPU sleeps until an
- * interrupt is pending, unless one already is. */
+/* No vCPU of the VM is left that could send an NMI or INIT (Keel's
+ * devices send none): each is parked, waits for a SIPI or is stopped. */
+static bool vm_all_parked(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		enum vcpu_state s = vm->vcpus[i]->state;
+
+		if (s != VCPU_PARKED && s != VCPU_WAIT_SIPI && s != VCPU_STOPPED)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * HLT with interrupts disabled: only an NMI or INIT wakes the processor
+ * (SDM Vol 2, HLT), and only another vCPU can send one. The vCPU is parked
+ * past its HLT (an NMI resumes it there); once every vCPU is parked or
+ * waits for a SIPI, the VM is finished and stopped.
+ */
+static enum exit_result exit_hlt_parked(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (v->nmi_pending)
+		return RESUME_SKIP_INSN;
+	v->state = VCPU_PARKED;
+	if (!vm_all_parked(vm))
+		return RESUME_SKIP_INSN;
+	if (vm->nvcpus == 1)
+		vm_stop(vm, "halted with interrupts disabled");
+	else
+		vm_stop(vm, "all vCPUs halted with interrupts disabled or wait for a SIPI");
+	return KILL_VM;
+}
+
+/* HLT: the vCPU sleeps until an interrupt is pending, unless one (or an
+ * NMI) already is. */
 static enum exit_result exit_hlt(struct vcpu *v, struct vm_exit *e)
 {
-	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF)) {
-		vm_stop(v->vm, "halted with interrupts disabled");
-		return KILL_VM;
-	}
-	if (vcpu_pending_vector(v) < 0)
+	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF))
+		return exit_hlt_parked(v);
+	if (vcpu_pending_vector(v) < 0 && !v->nmi_pending)
 		v->state = VCPU_HALTED;
 	return RESUME_SKIP_INSN;
+}
+
+/* The guest's NMI blocking ended (the IRET of its NMI handler, SDM Vol 3
+ * 26.7.6): the NMI that waited goes in before the next entry (vmm/intr.c). */
+static enum exit_result exit_nmi_window(struct vcpu *v, struct vm_exit *e)
+{
+	v->irq_check = true;
+	return RESUME;
 }
 
 /* The timer armed before entry expired: a device deadline (handled on the
@@ -140,12 +181,19 @@ static exit_handler_t *const exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_PREEMPTION_TIMER] = exit_preemption_timer,
 	[EXIT_XSETBV] = exit_xsetbv,
 	[EXIT_INTERRUPT_WINDOW] = exit_intr_window,
+	[EXIT_NMI_WINDOW] = exit_nmi_window,
 };
 
 /* Exits that may have changed the local APIC (x2APIC and TSC-deadline
  * MSRs, CR8): its deadline is recomputed and pending interrupts looked at
  * again. Port and MMIO devices say so themselves (vmm/platform.c). */
 static const u64 exit_touches_devices = BIT(EXIT_WRMSR) | BIT(EXIT_CR_ACCESS);
+
+/* Exits whose handlers touch only the vCPU itself, not the VM's devices
+ * or other vCPUs, and so run without the VM's lock. */
+static const u64 exit_unlocked =
+	BIT(EXIT_CPUID) | BIT(EXIT_EXTERNAL_INTERRUPT) | BIT(EXIT_PREEMPTION_TIMER) |
+	BIT(EXIT_XSETBV);
 
 /* Reasons whose handlers use the exit qualification (SDM Vol 3 28.2.1). */
 static const u64 exit_has_qual =
@@ -206,6 +254,7 @@ void vcpu_handle_exit(struct vcpu *v)
 	u32 raw = vmcs_read32(EXIT_REASON);
 	struct vm_exit e;
 	exit_handler_t *h;
+	enum exit_result r;
 
 	if (unlikely(raw & EXIT_REASON_ENTRY_FAILURE)) {
 		vcpu_entry_failure(v, raw);
@@ -225,7 +274,14 @@ void vcpu_handle_exit(struct vcpu *v)
 		v->irq_check = true;
 	}
 	h = e.reason < EXIT_REASON_MAX ? exit_handlers[e.reason] : NULL;
-	switch ((h ? h : exit_unhandled)(v, &e)) {
+	if (e.reason < 64 && (exit_unlocked & BIT(e.reason))) {
+		r = h(v, &e);
+	} else {
+		spin_lock(&v->vm->lock);
+		r = (h ? h : exit_unhandled)(v, &e);
+		spin_unlock(&v->vm->lock);
+	}
+	switch (r) {
 	case RESUME_SKIP_INSN:
 		vcpu_skip_insn();
 		break;

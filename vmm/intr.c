@@ -7,7 +7,11 @@
  * follows the guest's STI or IRET brings us back here.
  *
  * Events whose delivery an exit interrupted (IDT-vectoring information,
- * SDM Vol 3 28.2.4) are re-injected first, unchanged.
+ * SDM Vol 3 28.2.4) are re-injected first, unchanged. Before interrupts
+ * come the events other vCPUs send: a SIPI starts the vCPU (its state is
+ * loaded here, where its VMCS is current), and an NMI is injected unless
+ * the guest blocks NMIs, when NMI-window exiting (26.7.6, with virtual
+ * NMIs) brings it back as soon as it can take one.
  */
 #include "arch/cpu.h"
 #include "arch/hw.h"
@@ -18,6 +22,8 @@
 
 #define INTR_INFO_TYPE_MASK (7u << 8)
 #define INTR_INFO_NMI_UNBLOCK BIT(12)	/* "NMI unblocking due to IRET": not an entry bit */
+#define INTERRUPTIBILITY_NMI BIT(3)	/* blocking by NMI (SDM Vol 3 25.4.2, table 25-3) */
+#define NMI_VECTOR 2
 
 /* Called after every exit, before the handler: an event the exit cut short
  * is delivered again on the next entry (SDM Vol 3 28.2.4, 27.6). */
@@ -34,15 +40,56 @@ void vcpu_reinject(struct vcpu *v, u32 info)
 	v->irq_check = true;
 }
 
-static void vcpu_set_intr_window(struct vcpu *v, bool on)
+/* Turn an exiting control (interrupt or NMI window) on or off. */
+static void vcpu_set_window(struct vcpu *v, u32 control, bool on)
 {
-	u32 want = on ? (v->proc_controls | PROC_INTR_WINDOW_EXITING)
-		      : (v->proc_controls & ~PROC_INTR_WINDOW_EXITING);
+	u32 want = on ? (v->proc_controls | control) : (v->proc_controls & ~control);
 
 	if (want != v->proc_controls) {
 		v->proc_controls = want;
 		vmcs_write32(PROC_BASED_CONTROLS, want);
 	}
+}
+
+static void vcpu_set_intr_window(struct vcpu *v, bool on)
+{
+	vcpu_set_window(v, PROC_INTR_WINDOW_EXITING, on);
+}
+
+/*
+ * A pending NMI goes in unless NMIs are blocked (after one was delivered,
+ * until the guest's IRET), a MOV SS or STI shadow is on (an NMI may not be
+ * injected there, 27.3.1.5), or another event is being injected. Then the
+ * NMI window, where the processor has it (virtual NMIs), exits when the
+ * guest can take it; without it the NMI waits for the vCPU's next exit.
+ */
+static void vcpu_deliver_nmi(struct vcpu *v)
+{
+	u32 blocked = vmcs_read32(GUEST_INTERRUPTIBILITY) &
+		      (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI);
+
+	if (blocked || (vmcs_read32(ENTRY_INTR_INFO) & INTR_INFO_VALID)) {
+		if (vmx_caps.pin & PIN_VIRTUAL_NMIS)
+			vcpu_set_window(v, PROC_NMI_WINDOW_EXITING, true);
+		return;
+	}
+	vmcs_write32(ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | NMI_VECTOR);
+	v->nmi_pending = false;
+	vcpu_set_window(v, PROC_NMI_WINDOW_EXITING, false);
+}
+
+/* What other vCPUs sent: a SIPI's start first (it resets everything,
+ * event injection included), then an NMI. */
+static void vcpu_deliver_signals(struct vcpu *v)
+{
+	int err;
+
+	if (v->sipi_pending && (err = vcpu_sipi_start(v))) {
+		vm_stop(v->vm, "vCPU %u: the SIPI's start state was refused (error %d)", v->id, err);
+		return;
+	}
+	if (v->nmi_pending)
+		vcpu_deliver_nmi(v);
 }
 
 /* The vector the vCPU would take next, or -1: the local APIC first; the
@@ -71,12 +118,15 @@ static int vcpu_ack_vector(struct vcpu *v, int pending)
 /* Deliver what is pending, or arrange to be told when the guest can take it. */
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
-	int pending = vcpu_pending_vector(v);
+	int pending;
 	u32 blocked;
 
+	if (unlikely(v->sipi_pending || v->nmi_pending))
+		vcpu_deliver_signals(v);
+	pending = vcpu_pending_vector(v);
 	if (pending < 0) {
 		vcpu_set_intr_window(v, false);
-		v->irq_check = false;
+		v->irq_check = v->nmi_pending;	/* an NMI still waits: look again */
 		return;
 	}
 	blocked = vmcs_read32(GUEST_INTERRUPTIBILITY) & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
@@ -92,6 +142,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 	 * EOI or a TPR write, which set irq_check. */
 	v->irq_check = vcpu_pending_vector(v) >= 0;
 	vcpu_set_intr_window(v, v->irq_check);
+	v->irq_check |= v->nmi_pending;
 }
 
 /* The guest opened its interrupt window (SDM Vol 3 26.7.5). */

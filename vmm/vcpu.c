@@ -1,8 +1,9 @@
 /*
- * vCPUs: VMCS creation, the boot state loaders ask for, and the run loop.
- * State that VM exits leave in the processor (FPU/SSE/AVX, XCR0, debug
- * registers, the SYSCALL MSRs) stays loaded across exits and is switched
- * only when another vCPU takes this CPU, which keeps the exit path short.
+ * vCPUs: creation with their VMCS, and destruction (their architectural
+ * state is vmm/vcpu_state.c, the run loop vmm/vcpu_run.c). State that VM
+ * exits leave in the processor (FPU/SSE/AVX, XCR0, debug registers, the
+ * SYSCALL MSRs) stays loaded across exits and is switched only when
+ * another vCPU takes this CPU, which keeps the exit path short.
  */
 #include "arch/cpu.h"
 #include "arch/hw.h"
@@ -12,7 +13,6 @@
 #include "vmm/vm.h"
 #include "mm/mm.h"
 #include "lib/log.h"
-#include "lib/string.h"
 
 
 static u16 next_vpid = 1;
@@ -78,14 +78,17 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 	v->vmcs_phys = virt_to_phys(v->vmcs);
 	*(u32 *)v->vmcs = (u32)(vmx_caps.basic & 0x7fffffff);	/* revision (25.2) */
 	vcpu_fpu_init(v);
+	v->running_cpu = v->resident_cpu = -1;
+	vcpu_release_current();		/* this CPU's current vCPU keeps its state */
 	if (vmcs_clear(v->vmcs_phys) || vmcs_load(v->vmcs_phys)) {
 		log_err("vm %s: VMCLEAR/VMPTRLD of a new VMCS failed", vm->name);
 		vcpu_destroy(v);
 		return NULL;
 	}
-	this_cpu()->current_vcpu = NULL;	/* the new VMCS is current now */
 	vmcs_setup_host();
+	v->host_cpu = (int)this_cpu()->cpu_id;
 	vcpu_setup_controls(v);
+	vmcs_clear(v->vmcs_phys);	/* in memory: any CPU may load it first */
 	return v;
 }
 
@@ -94,7 +97,7 @@ void vcpu_destroy(struct vcpu *v)
 	if (!v)
 		return;
 	if (this_cpu()->current_vcpu == v)
-		this_cpu()->current_vcpu = NULL;
+		vcpu_release_current();
 	if (v->vmcs) {
 		vmcs_clear(v->vmcs_phys);
 		page_free(v->vmcs, 1);
@@ -102,71 +105,4 @@ void vcpu_destroy(struct vcpu *v)
 	if (v->fpu_area)
 		page_free(v->fpu_area, ALIGN_UP(fpu_area_size(), PAGE_SIZE) / PAGE_SIZE);
 	kfree(v);
-}
-
-void vcpu_boot_state_init(struct vcpu_boot_state *s, enum guest_mode mode, u64 rip, u64 rsp)
-{
-	/* Access rights: P | S | type, plus G and D/B or L (table 25-2). */
-	u32 code = mode == GUEST_REAL ? 0x9b : mode == GUEST_PROT32 ? 0xc09b : 0xa09b;
-	u32 data = mode == GUEST_REAL ? 0x93 : 0xc093;
-	u32 limit = mode == GUEST_REAL ? 0xffff : 0xffffffff;
-
-	memset(s, 0, sizeof(*s));
-	s->rip = rip;
-	s->rsp = rsp;
-	s->rflags = BIT(1);
-	s->cr0 = CR0_ET | (mode != GUEST_REAL ? CR0_PE : 0) | (mode == GUEST_LONG ? CR0_PG : 0);
-	s->cr4 = mode == GUEST_LONG ? CR4_PAE : 0;
-	s->efer = mode == GUEST_LONG ? (EFER_LME | EFER_LMA) : 0;
-	for (int i = SEG_ES; i <= SEG_GS; i++) {
-		s->seg[i] = (struct seg_state){ .sel = mode == GUEST_REAL ? 0 : 0x10, .limit = limit, .ar = data };
-	}
-	s->seg[SEG_CS] = (struct seg_state){ .sel = mode == GUEST_REAL ? 0 : 0x08, .limit = limit, .ar = code };
-	s->seg[SEG_LDTR] = (struct seg_state){ .ar = BIT(16) };	/* unusable */
-	s->seg[SEG_TR] = (struct seg_state){ .limit = 0x67, .ar = 0x8b };	/* busy TSS */
-	s->gdtr_limit = 0xffff;
-	s->idtr_limit = mode == GUEST_REAL ? 0x3ff : 0;
-}
-
-int vcpu_set_boot_state(struct vcpu *v, const struct vcpu_boot_state *s)
-{
-	static const u32 sel[] = { VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR, VMCS_GUEST_SS_SELECTOR,
-		VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR,
-		VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_TR_SELECTOR };
-	int err;
-
-	/* Fields of one segment are laid out with the same stride (appendix B). */
-	for (int i = 0; i < SEG_COUNT; i++) {
-		vmwrite(sel[i], s->seg[i].sel);
-		vmwrite(VMCS_GUEST_ES_BASE + 2 * i, s->seg[i].base);
-		vmwrite(VMCS_GUEST_ES_LIMIT + 2 * i, s->seg[i].limit);
-		vmwrite(VMCS_GUEST_ES_AR + 2 * i, s->seg[i].ar);
-	}
-	vmcs_writenat(GUEST_GDTR_BASE, s->gdtr_base);
-	vmcs_write32(GUEST_GDTR_LIMIT, s->gdtr_limit);
-	vmcs_writenat(GUEST_IDTR_BASE, s->idtr_base);
-	vmcs_write32(GUEST_IDTR_LIMIT, s->idtr_limit);
-	vmcs_write64(GUEST_IA32_EFER, s->efer);
-	v->entry_controls = (v->entry_controls & ~ENTRY_IA32E_MODE_GUEST) |
-			    ((s->efer & EFER_LMA) ? ENTRY_IA32E_MODE_GUEST : 0);
-	vmcs_write32(ENTRY_CONTROLS, v->entry_controls);
-	vmcs_writenat(CR0_READ_SHADOW, 0);	/* no long-mode transition here */
-	err = vcpu_set_cr4(v, s->cr4) ?: vcpu_set_cr0(v, s->cr0);
-	if (err)
-		return err;
-	vmcs_writenat(GUEST_CR3, s->cr3);
-	vmcs_writenat(GUEST_DR7, 0x400);
-	vmcs_writenat(GUEST_RSP, s->rsp);
-	vmcs_writenat(GUEST_RIP, s->rip);
-	vmcs_writenat(GUEST_RFLAGS, s->rflags);
-	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);	/* power-on PAT */
-	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_write32(GUEST_INTERRUPTIBILITY, 0);
-	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
-	vmcs_writenat(GUEST_PENDING_DBG, 0);
-	vmcs_write32(GUEST_IA32_SYSENTER_CS, 0);
-	vmcs_writenat(GUEST_IA32_SYSENTER_ESP, 0);
-	vmcs_writenat(GUEST_IA32_SYSENTER_EIP, 0);
-	memcpy(v->regs.gpr, s->gpr, sizeof(v->regs.gpr));
-	return 0;
 }

@@ -12,6 +12,8 @@
 #include "vmm/vm.h"
 #include "vmm/intr.h"
 #include "lib/log.h"
+#include "mm/mm.h"
+#include "lib/spinlock.h"
 
 static void dr_save(u64 dr[4], u64 *dr6)
 {
@@ -54,23 +56,46 @@ static void msrs_load(const struct vcpu *v)
 		wrmsr(MSR_IA32_TSC_AUX, v->msr_tsc_aux);
 }
 
-/* Make next the vCPU whose state this CPU holds. A stopped vCPU's state is
- * dropped, not saved. */
-static int vcpu_switch_to(struct vcpu *next)
+/*
+ * This CPU lets go of its current vCPU: the lazily switched state goes
+ * back to the vCPU (unless it is stopped: then it is dropped) and its VMCS
+ * is cleared to memory (SDM Vol 3 25.11.3: a VMCS must be cleared before
+ * another CPU may load it), so the vCPU can run anywhere next.
+ */
+void vcpu_release_current(void)
 {
 	struct percpu *cpu = this_cpu();
 	struct vcpu *prev = cpu->current_vcpu;
 
-	if (prev == next)
-		return 0;
-	if (prev && prev->state != VCPU_STOPPED) {
+	if (!prev)
+		return;
+	if (prev->state != VCPU_STOPPED) {
 		prev->regs.cr2 = read_cr(2);
 		fpu_save(prev->fpu_area, prev->xcr0);
 		dr_save(prev->dr, &prev->dr6);
 		msrs_save(prev);
 	}
+	vmcs_clear(prev->vmcs_phys);
+	prev->launched = false;
+	cpu->current_vcpu = NULL;
+	__atomic_store_n(&prev->resident_cpu, -1, __ATOMIC_RELEASE);
+}
+
+/* Make next the vCPU whose state this CPU holds. */
+static int vcpu_switch_to(struct vcpu *next)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (cpu->current_vcpu == next)
+		return 0;
+	vcpu_release_current();
 	if (vmcs_load(next->vmcs_phys))
 		return -EIO;
+	next->resident_cpu = (int)cpu->cpu_id;
+	if (next->host_cpu != (int)cpu->cpu_id) {
+		vmcs_setup_host_cpu();
+		next->host_cpu = (int)cpu->cpu_id;
+	}
 	write_cr(2, next->regs.cr2);
 	fpu_restore(next->fpu_area, next->xcr0);
 	dr_load(next->dr, next->dr6);
@@ -115,12 +140,22 @@ static void vcpu_arm_timer(struct vcpu *v)
 	vmcs_write32(GUEST_PREEMPTION_TIMER, (u32)MIN(ticks, 0xffffffffull));
 }
 
+/* Device timers and interrupts, under the VM's lock: other vCPUs and
+ * other CPUs' device code change the same state. */
+static void vcpu_pre_entry_slow(struct vcpu *v)
+{
+	spin_lock(&v->vm->lock);
+	if (v->rearm || v->vm->timers_dirty)
+		vcpu_arm_timer(v);
+	if (v->irq_check)
+		vcpu_deliver_interrupts(v);
+	spin_unlock(&v->vm->lock);
+}
+
 static inline void vcpu_pre_entry(struct vcpu *v)
 {
-	if (unlikely(v->rearm || v->vm->timers_dirty))
-		vcpu_arm_timer(v);
-	if (unlikely(v->irq_check))
-		vcpu_deliver_interrupts(v);
+	if (unlikely(v->rearm || v->vm->timers_dirty || v->irq_check))
+		vcpu_pre_entry_slow(v);
 }
 
 bool vcpu_measure_exits;
@@ -153,17 +188,41 @@ static __attribute__((always_inline)) inline void vcpu_loop(struct vcpu *v, cons
 	}
 }
 
+int vcpu_start_at(struct vcpu *v, const struct vcpu_boot_state *s)
+{
+	if (!v->boot_pending && !(v->boot_pending = kmalloc(sizeof(*s))))
+		return -ENOMEM;
+	*v->boot_pending = *s;
+	return 0;
+}
+
 void vcpu_run(struct vcpu *v, u64 slice_tsc)
 {
 	if (vcpu_switch_to(v)) {
 		vm_stop(v->vm, "VMPTRLD of its VMCS failed");
 		return;
 	}
+	if (unlikely(v->boot_pending)) {
+		int err = vcpu_set_boot_state(v, v->boot_pending);
+
+		kfree(v->boot_pending);
+		v->boot_pending = NULL;
+		if (err) {
+			vm_stop(v->vm, "its start-up state is invalid (error %d)", err);
+			return;
+		}
+	}
 	v->yield = false;
+	/* Device code on other CPUs reads running_cpu after setting irq_check
+	 * (vcpu_kick): store, then fence, then the loop's first load. */
+	__atomic_store_n(&v->running_cpu, (int)this_cpu()->cpu_id, __ATOMIC_RELAXED);
+	v->cpus_ran |= (u32)BIT(this_cpu()->cpu_id);
+	smp_mb();
 	v->slice_end_tsc = rdtsc() + slice_tsc;
 	v->rearm = true;
 	if (unlikely(vcpu_measure_exits))
 		vcpu_loop(v, true);
 	else
 		vcpu_loop(v, false);
+	__atomic_store_n(&v->running_cpu, -1, __ATOMIC_RELEASE);
 }

@@ -13,6 +13,8 @@
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "lib/spinlock.h"
+#include "arch/smp.h"
 
 #define VIRTIO_BAR_BASE  0xc0000000ull
 #define VIRTIO_BAR_SLOT  0x10000ull	/* room per device; BAR0 is 32 KiB */
@@ -116,6 +118,88 @@ int vm_add_disk(struct vm *vm, void *image, u64 size, bool readonly, unsigned id
 	return err;
 }
 
+/*
+ * Frames for a NIC arrive from the switch on the sender's CPU, under the
+ * sender's VM lock and the switch's. The receiving VM's lock is only
+ * tried: when it is free the frame goes straight in; when it is taken
+ * (the VM is busy on another CPU, or it is the sender itself) the frame
+ * waits in the NIC's inbox, and the VM is made to look (timers_dirty: its
+ * next entry or its CPU's scheduler runs vm_timers_run, which drains the
+ * inbox). Waiting for the lock instead could deadlock two VMs sending to
+ * each other.
+ */
+#define NIC_INBOX 32
+
+struct nic_inbox {
+	struct spinlock lock;
+	u16 head, count;
+	u64 dropped;
+	u16 len[NIC_INBOX];
+	u8 frame[NIC_INBOX][ETH_FRAME_MAX];
+};
+
+static void vm_nic_deliver(void *ctx, const u8 *frame, size_t len)
+{
+	struct virtio_slot *s = ctx;
+	struct nic_inbox *in = s->inbox;
+	struct vm *vm = s->vm;
+	struct vcpu *v = vm->vcpus[0];
+	int cpu;
+
+	if (spin_trylock(&vm->lock)) {
+		s->net_rx(&s->net, frame, len);
+		spin_unlock(&vm->lock);
+		return;
+	}
+	spin_lock(&in->lock);
+	if (in->count == NIC_INBOX || len > ETH_FRAME_MAX) {
+		in->dropped++;
+	} else {
+		unsigned tail = (in->head + in->count) % NIC_INBOX;
+		memcpy(in->frame[tail], frame, len);
+		in->len[tail] = (u16)len;
+		in->count++;
+	}
+	spin_unlock(&in->lock);
+	vm->timers_dirty = true;
+	smp_mb();
+	cpu = __atomic_load_n(&v->running_cpu, __ATOMIC_RELAXED);
+	smp_kick(cpu >= 0 ? (unsigned)cpu : v->home_cpu);
+}
+
+void vm_virtio_drain(struct vm *vm)
+{
+	u8 *frame = NULL;
+
+	for (unsigned i = 0; i < vm->nvirtio; i++) {
+		struct virtio_slot *s = vm->virtio[i];
+		struct nic_inbox *in = s->inbox;
+
+		if (!in || !__atomic_load_n(&in->count, __ATOMIC_ACQUIRE))
+			continue;
+		if (!frame && !(frame = kmalloc(ETH_FRAME_MAX)))
+			return;
+		for (;;) {
+			u16 len = 0;
+
+			spin_lock(&in->lock);
+			if (in->count) {
+				len = in->len[in->head];
+				memcpy(frame, in->frame[in->head], len);
+				in->head = (u16)((in->head + 1) % NIC_INBOX);
+				in->count--;
+			}
+			s->net.state.stats.rx_dropped += in->dropped;
+			in->dropped = 0;
+			spin_unlock(&in->lock);
+			if (!len)
+				break;
+			s->net_rx(&s->net, frame, len);
+		}
+	}
+	kfree(frame);
+}
+
 int vm_add_nic(struct vm *vm, const char *switch_name, const u8 mac[6], unsigned idx)
 {
 	struct virtio_slot *s = virtio_slot_new(vm, VIRTIO_NET, "eth", idx);
@@ -124,7 +208,16 @@ int vm_add_nic(struct vm *vm, const char *switch_name, const u8 mac[6], unsigned
 
 	if (!s || !sw)
 		return -ENOSPC;
-	err = virtio_net_init(&s->net, mac, sw);
+	s->inbox = page_alloc_zero(ALIGN_UP(sizeof(*s->inbox), PAGE_SIZE) / PAGE_SIZE);
+	if (!s->inbox)
+		return -ENOMEM;
+	err = virtio_net_init(&s->net, mac, NULL);
+	s->net_rx = s->net.wiring.port.deliver;
+	s->net.wiring.port.deliver = vm_nic_deliver;
+	s->net.wiring.port.ctx = s;
+	err = err ?: vswitch_attach(sw, &s->net.wiring.port);
+	if (!err)
+		s->net.state.status |= VIRTIO_NET_S_LINK_UP;	/* on the switch now */
 	err = err ?: virtio_slot_plug(vm, s, virtio_net_ops(&s->net), &s->net);
 	if (!err)
 		virtio_net_attach(&s->net, &s->vp);
@@ -159,6 +252,8 @@ void vm_virtio_destroy(struct vm *vm)
 			io_bus_remove(&vm->mmio, s->bar_base);
 		if (s->kind == VIRTIO_NET)
 			virtio_net_destroy(&s->net);
+		if (s->inbox)
+			page_free(s->inbox, ALIGN_UP(sizeof(*s->inbox), PAGE_SIZE) / PAGE_SIZE);
 		kfree(s);
 	}
 	vm->nvirtio = 0;

@@ -1,6 +1,6 @@
 /*
- * VM objects: creation with guest RAM, bitmaps, platform devices and a
- * vCPU; the console; stopping and destroying without touching other VMs.
+ * VM objects: creation with guest RAM, bitmaps, platform devices and its
+ * vCPUs; the console; stopping and destroying without touching other VMs.
  */
 #include "vmm/vm.h"
 #include "vmm/vcpu_setup.h"
@@ -9,6 +9,7 @@
 #include "arch/msr.h"
 #include "mm/mm.h"
 #include "lib/log.h"
+#include "arch/smp.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -44,11 +45,29 @@ static void vm_setup_bitmaps(struct vm *vm)
 		vm_msr_intercept(vm, passthrough[i], false, false);	/* ... but these */
 }
 
-struct vm *vm_create(const char *name, u64 ram_size)
+/* vCPU 0 is the bootstrap processor (the loader's boot state is its); the
+ * APs wait for the INIT-SIPI-SIPI the guest's BSP sends them. */
+static int vm_create_vcpus(struct vm *vm, unsigned nvcpus)
 {
-	struct vm *vm = kzalloc(sizeof(*vm));
+	for (unsigned i = 0; i < nvcpus; i++) {
+		vm->vcpus[i] = vcpu_create(vm, i);
+		if (!vm->vcpus[i])
+			return -ENOMEM;
+		vm->vcpus[i]->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+	}
+	return 0;
+}
+
+struct vm *vm_create(const char *name, u64 ram_size, unsigned nvcpus)
+{
+	struct vm *vm;
 	int err;
 
+	if (nvcpus < 1 || nvcpus > VM_MAX_VCPUS) {
+		log_err("vm %s: %u vCPUs: Keel runs 1 to %u per VM", name, nvcpus, VM_MAX_VCPUS);
+		return NULL;
+	}
+	vm = kzalloc(sizeof(*vm));
 	if (!vm)
 		return NULL;
 	keel_snprintf(vm->name, sizeof(vm->name), "%s", name);
@@ -59,9 +78,8 @@ struct vm *vm_create(const char *name, u64 ram_size)
 	err = (!vm->io_bitmap || !vm->msr_bitmap) ? -ENOMEM : gpa_map_init(&vm->mem, ram_size);
 	if (!err) {
 		vm_setup_bitmaps(vm);
-		vm->vcpus[0] = vcpu_create(vm, 0);
-		err = vm->vcpus[0] ? 0 : -ENOMEM;
-		vm->nvcpus = vm->vcpus[0] ? 1 : 0;
+		vm->nvcpus = nvcpus;	/* vm_destroy skips the slots left NULL */
+		err = vm_create_vcpus(vm, nvcpus);
 	}
 	for (unsigned i = 0; !err && i < vm->nvcpus; i++)
 		vm_vcpu_platform_init(vm->vcpus[i]);
@@ -101,8 +119,15 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	keel_vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
 	va_end(ap);
 	vm->state = VM_STOPPED;
-	for (unsigned i = 0; i < vm->nvcpus; i++)
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		int cpu;
+
 		vm->vcpus[i]->state = VCPU_STOPPED;
+		smp_mb();
+		cpu = __atomic_load_n(&vm->vcpus[i]->running_cpu, __ATOMIC_RELAXED);
+		if (cpu >= 0)
+			smp_kick((unsigned)cpu);	/* leave the guest now */
+	}
 	vm_console_flush(vm);
 	log_info("vm %s: stopped: %s", vm->name, vm->stop_reason);
 }

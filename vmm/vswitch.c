@@ -12,6 +12,7 @@
  */
 #include "vmm/vswitch.h"
 #include "lib/string.h"
+#include "lib/spinlock.h"
 #include "lib/time.h"
 
 #define ETH_DEST     0		/* offset of the destination address */
@@ -26,6 +27,7 @@ struct fdb_entry {
 };
 
 struct vswitch {
+	struct spinlock lock;		/* ports, addresses, port statistics */
 	char name[VSWITCH_NAME_MAX];	/* "" while the slot is free */
 	struct net_port *ports[VSWITCH_MAX_PORTS];
 	struct fdb_entry fdb[VSWITCH_FDB_SIZE];
@@ -163,14 +165,16 @@ int vswitch_attach(struct vswitch *sw, struct net_port *port)
 		return -EINVAL;
 	if (port->sw)
 		return -EBUSY;
+	spin_lock(&sw->lock);
 	idx = port_index(sw, NULL);
-	if (idx < 0)
-		return -ENOSPC;
-	sw->ports[idx] = port;
-	port->sw = sw;
-	memset(&port->stats, 0, sizeof(port->stats));
-	fdb_learn(sw, port->mac, (unsigned)idx, time_now_ns());
-	return 0;
+	if (idx >= 0) {
+		sw->ports[idx] = port;
+		port->sw = sw;
+		memset(&port->stats, 0, sizeof(port->stats));
+		fdb_learn(sw, port->mac, (unsigned)idx, time_now_ns());
+	}
+	spin_unlock(&sw->lock);
+	return idx < 0 ? -ENOSPC : 0;
 }
 
 void vswitch_detach(struct net_port *port)
@@ -180,12 +184,14 @@ void vswitch_detach(struct net_port *port)
 
 	if (!sw)
 		return;
+	spin_lock(&sw->lock);
 	idx = port_index(sw, port);
 	if (idx >= 0) {
 		fdb_forget_port(sw, (unsigned)idx);
 		sw->ports[idx] = NULL;
 	}
 	port->sw = NULL;
+	spin_unlock(&sw->lock);
 }
 
 static void port_deliver(struct net_port *to, const u8 *frame, size_t len)
@@ -196,8 +202,10 @@ static void port_deliver(struct net_port *to, const u8 *frame, size_t len)
 }
 
 /* The forwarding process (802.1D 7.7): learn the source, then filter,
- * forward or flood by destination. */
-void vswitch_send(struct vswitch *sw, struct net_port *from, const u8 *frame, size_t len)
+ * forward or flood by destination. Under the switch's lock, which the
+ * ports' deliver callbacks must not block in (they run with the sending
+ * VM's lock held and may target any VM). */
+static void vswitch_forward(struct vswitch *sw, struct net_port *from, const u8 *frame, size_t len)
 {
 	u64 now = time_now_ns();
 	struct fdb_entry *dest;
@@ -224,4 +232,13 @@ void vswitch_send(struct vswitch *sw, struct net_port *from, const u8 *frame, si
 	for (unsigned i = 0; i < VSWITCH_MAX_PORTS; i++)
 		if (sw->ports[i] && (int)i != src)
 			port_deliver(sw->ports[i], frame, len);
+}
+
+void vswitch_send(struct vswitch *sw, struct net_port *from, const u8 *frame, size_t len)
+{
+	if (!sw)
+		return;
+	spin_lock(&sw->lock);
+	vswitch_forward(sw, from, frame, len);
+	spin_unlock(&sw->lock);
 }

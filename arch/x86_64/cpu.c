@@ -1,15 +1,11 @@
-/* Boot-CPU setup: per-CPU data, control registers, halting. */
+/* CPU setup: per-CPU data, control registers, halting. */
 #include "arch/cpu.h"
 #include "arch/hw.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 
-static struct percpu boot_cpu;
-
-struct percpu *this_cpu(void)
-{
-	return &boot_cpu;
-}
+struct percpu percpus[KEEL_MAX_CPUS];
+unsigned cpu_count = 1;
 
 u32 cpu_apic_id(void)
 {
@@ -45,11 +41,13 @@ static void cpu_enable_fpu(void)
 	asm volatile("fninit");
 }
 
-void cpu_early_init(void)
+void cpu_early_init(unsigned id)
 {
-	struct percpu *cpu = this_cpu();
+	struct percpu *cpu = &percpus[id];
 
-	cpu->cpu_id = 0;
+	cpu->self = cpu;
+	wrmsr(MSR_IA32_GS_BASE, (u64)(uintptr_t)cpu);
+	cpu->cpu_id = id;
 	cpu->apic_id = cpu_apic_id();
 	gdt_init(cpu);
 	idt_init();

@@ -1,14 +1,10 @@
 /*
- * The host GDT and TSS: a 64-bit code segment, a data segment and a TSS
+ * Each CPU's GDT and TSS: a 64-bit code segment, a data segment and a TSS
  * whose IST stacks catch #DF, NMI and #MC on known-good stacks
  * (SDM Vol 3 7.7 "Task Management in 64-bit Mode").
  */
 #include "arch/cpu.h"
 #include "lib/string.h"
-
-#define IST_STACK_SIZE 4096
-
-static u8 ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 
 struct gdt_desc {
 	u16 limit;
@@ -23,7 +19,7 @@ void gdt_init(struct percpu *cpu)
 
 	memset(&cpu->tss, 0, sizeof(cpu->tss));
 	for (int i = 0; i < 3; i++)
-		cpu->tss.ist[i] = (u64)(uintptr_t)(ist_stacks[i] + IST_STACK_SIZE);
+		cpu->tss.ist[i] = (u64)(uintptr_t)(cpu->ist_stacks[i] + IST_STACK_SIZE);
 	cpu->tss.iomap_base = sizeof(cpu->tss);	/* no I/O bitmap */
 
 	cpu->gdt[0] = 0;

@@ -52,16 +52,21 @@ static void idt_set(unsigned vec, void *handler, unsigned ist)
 	};
 }
 
+/* The IDT is shared: the boot CPU fills it, every CPU loads it. */
 void idt_init(void)
 {
 	extern u8 isr_table[];
+	static bool filled;
 	struct { u16 limit; u64 base; } __packed desc = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
 
-	for (unsigned v = 0; v < 256; v++)
-		idt_set(v, isr_table + 16 * v, 0);
-	idt_set(2, isr_table + 16 * 2, 2);	/* NMI on IST2 */
-	idt_set(8, isr_table + 16 * 8, 1);	/* #DF on IST1 */
-	idt_set(18, isr_table + 16 * 18, 3);	/* #MC on IST3 */
+	if (!filled) {
+		for (unsigned v = 0; v < 256; v++)
+			idt_set(v, isr_table + 16 * v, 0);
+		idt_set(2, isr_table + 16 * 2, 2);	/* NMI on IST2 */
+		idt_set(8, isr_table + 16 * 8, 1);	/* #DF on IST1 */
+		idt_set(18, isr_table + 16 * 18, 3);	/* #MC on IST3 */
+		filled = true;
+	}
 	asm volatile("lidt %0" : : "m"(desc));
 }
 
@@ -101,6 +106,12 @@ void trap_dispatch(struct trap_frame *f)
 	/* Keel's own timer (an idle CPU's wake-up): acknowledged, nothing else. */
 	if (f->vector == LAPIC_TIMER_VECTOR) {
 		lapic_eoi();
+		return;
+	}
+	/* Another CPU's kick: do what it asked (percpu.work). */
+	if (f->vector == KICK_VECTOR) {
+		lapic_eoi();
+		cpu_do_work();
 		return;
 	}
 	/* A host interrupt: legacy PIC vectors 0x20-0x2f get a PIC EOI. */

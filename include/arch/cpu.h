@@ -58,22 +58,59 @@ struct tss64 {
 	u16 iomap_base;
 } __packed;
 
-/* Per-CPU data. One CPU for now; SMP (a later issue) adds an array. */
+#define KEEL_MAX_CPUS 16
+#define IST_STACK_SIZE 4096
+
+/*
+ * Per-CPU data, one per started CPU, reached through GS (this_cpu():
+ * IA32_GS_BASE points at the CPU's own struct, and the VMCS host-state GS
+ * base says the same, so it survives VM exits).
+ */
 struct percpu {
-	unsigned cpu_id;
+	struct percpu *self;		/* first: this_cpu() loads %gs:0 */
+	unsigned cpu_id;		/* 0 = the boot CPU, then in start-up order */
 	u32 apic_id;
+	bool online;			/* running Keel's scheduler loop */
 	struct tss64 tss;
 	u64 gdt[5];
 	void *vmxon_region;
-	struct vcpu *current_vcpu;  /* the vCPU whose state is loaded here */
+	struct vcpu *current_vcpu;	/* the vCPU whose state is loaded here */
+	bool idle;			/* halted or about to halt: wake it with an IPI */
+	u32 work;			/* CPU_WORK_* requests from other CPUs */
+	u64 kicks;			/* kick IPIs received, for statistics */
+	u8 ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 };
 
-struct percpu *this_cpu(void);
+/* Requests another CPU sets in percpu.work before kicking it. */
+#define CPU_WORK_INVEPT BIT(0)		/* flush every EPT-derived translation */
 
-void cpu_early_init(void);
+extern struct percpu percpus[KEEL_MAX_CPUS];
+extern unsigned cpu_count;		/* CPUs online (the boot CPU included) */
+
+#ifdef KEEL_HOST_TEST
+struct percpu *this_cpu(void);
+#else
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	asm volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+#endif
+
+/* Set up the calling CPU as percpus[id]: GS, GDT/TSS, IDT, FPU. */
+void cpu_early_init(unsigned id);
 /* The host local APIC (arch/x86_64/lapic.c): its timer wakes an idle CPU. */
 #define LAPIC_TIMER_VECTOR 0xef
 void lapic_init(void);
+/* Kick: wakes an idle CPU or forces a VM exit on a busy one; its handler
+ * does the percpu.work requests. */
+#define KICK_VECTOR 0xf0
+void lapic_send_ipi(u32 apic_id, u8 vector);
+void lapic_send_init(u32 apic_id);
+void lapic_send_sipi(u32 apic_id, u8 page);
+void cpu_do_work(void);
 void lapic_eoi(void);
 /* Halt until the TSC reaches deadline or an interrupt arrives. */
 void lapic_idle_until(u64 deadline);

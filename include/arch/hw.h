@@ -31,6 +31,8 @@ void vmwrite(u32 field, u64 val);
 void *phys_to_virt(u64 pa);
 u64 virt_to_phys(const void *va);
 void invept_single(u64 eptp);
+void invept_all(void);
+void invept_all_cpus(void);
 void cpu_relax(void);
 u64 xgetbv(u32 idx);
 void xsetbv(u32 idx, u64 val);
@@ -138,6 +140,16 @@ static inline void invept_single(u64 eptp)
 	struct { u64 eptp, zero; } desc = { eptp, 0 };
 	asm volatile("invept %0, %1" : : "m"(desc), "r"(1ull) : "cc", "memory");
 }
+
+/* INVEPT type 2, all-context. */
+static inline void invept_all(void)
+{
+	struct { u64 eptp, zero; } desc = { 0, 0 };
+	asm volatile("invept %0, %1" : : "m"(desc), "r"(2ull) : "cc", "memory");
+}
+
+/* Every CPU's EPT-derived translations flushed (arch/x86_64/smp.c). */
+void invept_all_cpus(void);
 
 static inline void cpu_relax(void)
 {

@@ -100,6 +100,7 @@ int vmx_enable_cpu(void);
 int vmcs_clear(u64 phys);
 int vmcs_load(u64 phys);
 void vmcs_setup_host(void);
+void vmcs_setup_host_cpu(void);
 void vmcs_dump_guest(void);
 const char *vmcs_field_name(u32 enc);
 const char *vmx_instruction_error_name(u32 err);

@@ -12,6 +12,7 @@
 
 #define CONFIG_MAX_VMS      16
 #define CONFIG_MAX_VCPUS    16
+#define CONFIG_MAX_CPUS     16		/* host CPU numbers in affinity (KEEL_MAX_CPUS) */
 #define CONFIG_MAX_DISKS    4
 #define CONFIG_MAX_NICS     4
 #define CONFIG_NAME_MAX     32		/* VM and switch names: 1-31 chars + NUL */
@@ -56,6 +57,7 @@ struct vm_config {
 	u32 vcpus;				/* 1..CONFIG_MAX_VCPUS */
 	u32 weight;				/* 1..65535, default 256 */
 	u32 cap;				/* percent of one pCPU, 0 = none */
+	u32 affinity;				/* host CPUs allowed, bit n = CPU n; 0 = any */
 	enum config_console console;
 	enum config_boot boot;
 	struct disk_config disk[CONFIG_MAX_DISKS];

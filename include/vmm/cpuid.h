@@ -5,7 +5,8 @@
 #include "arch/hw.h"
 
 struct cpuid_guest_state {
-	unsigned vcpu_id;
+	unsigned vcpu_id;	/* also its APIC ID */
+	unsigned nvcpus;	/* the VM's: one package of nvcpus cores (0 counts as 1) */
 	bool osxsave;		/* the guest's CR4.OSXSAVE */
 	bool invpcid;		/* INVPCID enabled in the secondary controls */
 };

@@ -31,6 +31,9 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id);
 void vcpu_destroy(struct vcpu *v);
 /* Load the boot state into the vCPU's VMCS (which must be current). */
 int vcpu_set_boot_state(struct vcpu *v, const struct vcpu_boot_state *s);
+/* The vCPU starts in state s at its next run, on whichever CPU runs it
+ * (boot, INIT-SIPI): nothing touches its VMCS before. -ENOMEM or 0. */
+int vcpu_start_at(struct vcpu *v, const struct vcpu_boot_state *s);
 void vcpu_boot_state_init(struct vcpu_boot_state *s, enum guest_mode mode, u64 rip, u64 rsp);
 
 /* vmm/cr.c */
@@ -42,6 +45,8 @@ int vcpu_set_cr4(struct vcpu *v, u64 val);
 /* Make v the vCPU loaded on this CPU (VMCS, FPU, switched MSRs) and run it
  * until it halts, stops or has used slice_tsc TSC ticks (vmm/vcpu_run.c). */
 void vcpu_run(struct vcpu *v, u64 slice_tsc);
+/* This CPU lets go of the vCPU whose state it holds (saved, VMCS cleared). */
+void vcpu_release_current(void);
 /* Time every exit's handling into vcpu->hv_tsc (Keel's measure=exits). */
 extern bool vcpu_measure_exits;
 

@@ -30,6 +30,9 @@ struct virtio_slot {
 	};
 	u64 bar_base;
 	bool bar_mapped;
+	/* NICs: frames the switch brought while the VM's lock was taken. */
+	struct nic_inbox *inbox;
+	void (*net_rx)(void *net, const u8 *frame, size_t len);	/* the device's own */
 };
 
 /* A disk backed by image[0, size) in host memory (a boot module): writes
@@ -39,6 +42,8 @@ int vm_add_disk(struct vm *vm, void *image, u64 size, bool readonly, unsigned id
 int vm_add_nic(struct vm *vm, const char *switch_name, const u8 mac[6], unsigned idx);
 /* Unplug everything (the VM is being destroyed). */
 void vm_virtio_destroy(struct vm *vm);
+/* Move frames queued for the VM's NICs into them; with the VM's lock. */
+void vm_virtio_drain(struct vm *vm);
 /* Log per-device statistics when the VM stops. */
 void vm_virtio_report(struct vm *vm);
 

@@ -6,6 +6,7 @@
 #define KEEL_VMM_VM_H
 
 #include "types.h"
+#include "lib/spinlock.h"
 #include "mm/gpa_map.h"
 #include "vmm/io_bus.h"
 #include "vmm/vcpu.h"
@@ -19,7 +20,7 @@
 #include "vmm/virtio_vm.h"
 
 #define VM_NAME_MAX 32
-#define VM_MAX_VCPUS 1
+#define VM_MAX_VCPUS 16		/* vCPU i has APIC ID i; sets of vCPUs are u32 masks */
 #define VM_CONSOLE_LINE 160
 #define VM_MAX_VIRTIO 8		/* virtio functions: PCI slots 1-8 */
 
@@ -39,6 +40,10 @@ struct vm {
 	char name[VM_NAME_MAX];
 	unsigned id;
 	enum vm_state state;
+	struct spinlock lock;		/* its devices, console line and vCPU states */
+	u32 affinity;			/* CPUs its vCPUs may run on (bit n = CPU n); 0 = any */
+	bool paused;			/* the shell's pause: no vCPU is scheduled */
+	u64 started_ns;			/* time_now_ns() when it was started */
 	struct gpa_map mem;
 	struct io_bus pio;
 	struct io_bus mmio;
@@ -47,6 +52,8 @@ struct vm {
 	struct sched_group sched;	/* weight and cap, shared by its vCPUs */
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nvcpus;
+	unsigned lowest_prio_next;	/* lowest-priority ties: where the round robin resumes */
+	bool bsp_init_logged;		/* the guest sent its BSP an INIT (logged once) */
 
 	/* The PC platform (vmm/platform.c). */
 	struct ns16550 uart;
@@ -72,7 +79,9 @@ struct vm {
 	u32 unclaimed_io_logged;	/* rate limit for unclaimed-port messages */
 };
 
-struct vm *vm_create(const char *name, u64 ram_size);
+/* A VM with nvcpus (1..VM_MAX_VCPUS) vCPUs: vCPU 0 is the bootstrap
+ * processor, the others wait for INIT-SIPI (VCPU_WAIT_SIPI). */
+struct vm *vm_create(const char *name, u64 ram_size, unsigned nvcpus);
 void vm_destroy(struct vm *vm);
 /* Stop every vCPU of the VM and record why ("exit code 0", "triple fault at
  * RIP 0x..."); logs "vm NAME: stopped: REASON". */

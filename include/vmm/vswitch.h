@@ -5,8 +5,9 @@
  * each source MAC lives behind, sends unicast there and floods the rest
  * (IEEE 802.1D transparent bridging, without spanning tree).
  *
- * No lock: Keel runs every vCPU on the boot CPU, so sends, attaches and
- * detaches never overlap. SMP needs one lock per switch here.
+ * Each switch has a lock: sends, attaches and detaches come from any CPU.
+ * A port's deliver callback runs under it and must not block (Keel's NICs
+ * queue the frame when the receiving VM is busy: vmm/virtio_vm.c).
  */
 #ifndef KEEL_VMM_VSWITCH_H
 #define KEEL_VMM_VSWITCH_H

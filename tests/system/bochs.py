@@ -16,18 +16,24 @@ BOCHS_SHARE = Path(os.environ.get("BXSHARE", "/usr/share/bochs"))
 ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>c78DEHM])")
 
 
-def bochs_config(iso: Path, serial: Path, workdir: Path, megs: int, title: str) -> str:
-    """A bochsrc booting iso from CD, serial port to a file, headless."""
+def bochs_config(iso: Path, serial: Path, workdir: Path, megs: int, title: str,
+                 cpus: int = 1, tty: str | None = None, disk: bool = False) -> str:
+    """A bochsrc booting iso from CD, serial port to a file, headless; cpus
+    processors (Bochs runs them in one thread, taking turns). With tty, the
+    serial port is that terminal instead (read and written: typist.py).
+    With disk, iso is a hard-disk image (a raw USB image) booted by the BIOS."""
+    com1 = f"mode=term, dev={tty}" if tty else f"mode=file, dev={serial}"
+    drive = (f"ata0-master: type=disk, path={iso}, mode=flat\nboot: disk" if disk else
+             f"ata0-master: type=cdrom, path={iso}, status=inserted\nboot: cdrom")
     return f"""\
 # {title}: headless, reproducible (fixed clock, TSC = instructions).
 megs: {megs}
-cpu: model={BOCHS_CPU}, count=1, ips={BOCHS_IPS}, reset_on_triple_fault=0
+cpu: model={BOCHS_CPU}, count={cpus}, ips={BOCHS_IPS}, reset_on_triple_fault=0
 clock: sync=none, time0={BOCHS_TIME0}
 romimage: file={BOCHS_SHARE / "BIOS-bochs-latest"}
 vgaromimage: file={BOCHS_SHARE / "VGABIOS-lgpl-latest"}
-ata0-master: type=cdrom, path={iso}, status=inserted
-boot: cdrom
-com1: enabled=1, mode=file, dev={serial}
+{drive}
+com1: enabled=1, {com1}
 display_library: term
 log: {workdir / "bochs.log"}
 error: action=report

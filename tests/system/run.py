@@ -36,6 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scenarios as sc_table  # noqa: E402
 from scenarios import Scenario  # noqa: E402
 from bochs import ANSI, BOCHS_CPU, bochs_config as _bochsrc, read_log  # noqa: E402
+from typist import Typist  # noqa: E402
+import media  # noqa: E402  (USB image and PXE runs)
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
@@ -98,7 +100,7 @@ def keel_config(s: Scenario) -> str:
     """keel.toml: shut the emulator down when all VMs have stopped, then the guests."""
     if s.config is not None:
         return s.config
-    shutdown = "bochs" if s.emulator == "bochs" else "qemu"
+    shutdown = "bochs" if s.emulator.startswith("bochs") else "qemu"
     host = f'[host]\nlog_level = "info"\nshutdown = "{shutdown}"\n'
     return "\n".join([host] + [g.toml() for g in s.guests])
 
@@ -112,6 +114,8 @@ def build_image(s: Scenario, d: Path, kernel: Path) -> Path:
     # name is a test guest in build/guests.
     mods = [m for g in s.guests for m in g.modules()] + s.modules
     guests = " ".join(dict.fromkeys(m if "/" not in m else str(BUILD / m) for m in mods))
+    if media.handles(s.emulator):
+        return media.build_image(s, d, kernel, config, guests, keel_cmdline(s), BUILD)
     argv = [str(MKISO), kind, "-o", str(iso), "--config", str(config), "--cmdline", keel_cmdline(s),
             "--guests", guests, "--kernel", str(kernel),
             "--guest-dir", str(BUILD / "guests")]
@@ -121,13 +125,19 @@ def build_image(s: Scenario, d: Path, kernel: Path) -> Path:
     return iso
 
 
-def bochs_config(iso: Path, serial: Path, d: Path, megs: int = MEGS) -> str:
-    return _bochsrc(iso, serial, d, megs, "Keel system test")
+def bochs_config(iso: Path, serial: Path, d: Path, megs: int = MEGS, cpus: int = 1,
+                 tty: str | None = None) -> str:
+    return _bochsrc(iso, serial, d, megs, "Keel system test", cpus, tty)
 
 
-def emulator_command(s: Scenario, d: Path, iso: Path, serial: Path) -> list[str]:
+def emulator_command(s: Scenario, d: Path, iso: Path, serial: Path, tty: str | None = None) -> list[str]:
+    """With tty (a scenario that types), the serial port is that terminal."""
+    if media.handles(s.emulator):
+        return media.emulator_command(s, d, iso, serial, s.megs or MEGS, tty)
+    if tty and s.emulator != "bochs":
+        raise RunError(f"typing into the serial port needs Bochs, not {s.emulator}")
     if s.emulator == "bochs":
-        (d / "bochsrc").write_text(bochs_config(iso, serial, d, s.megs or MEGS))
+        (d / "bochsrc").write_text(bochs_config(iso, serial, d, s.megs or MEGS, s.cpus, tty))
         (d / "bochs.rc").write_text("c\n")      # leave the debugger: continue
         return ["bochs", "-q", "-f", str(d / "bochsrc"), "-rc", str(d / "bochs.rc")]
     argv = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", str(s.megs or MEGS),
@@ -230,7 +240,7 @@ def emulator_notes(s: Scenario, d: Path) -> list[str]:
     (failed VM entries are logged there), or its stdout when it died early."""
     notes = []
     blog = d / "bochs.log"
-    if s.emulator == "bochs" and blog.exists():
+    if s.emulator.startswith("bochs") and blog.exists():
         lines = blog.read_text(errors="replace").splitlines()
         keep = [l for l in lines if (re.match(r"^\d+[ep]\[", l) or "VMENTER" in l or "VMFAIL" in l)
                 and "shutdown requested" not in l]     # that one is the clean exit
@@ -260,13 +270,21 @@ def run_one(s: Scenario, kernel: Path, scale: float) -> Result:
     d.mkdir(parents=True)
     serial = d / "serial.log"
     timeout = s.timeout * scale
+    typist = None
     try:
         iso = build_image(s, d, kernel)
         marks: dict = {}
         watch = (serial, s.time_marker) if s.time_marker else None
-        timed_out, secs = run_emulator(emulator_command(s, d, iso, serial), d, timeout, watch, marks)
-    except RunError as e:
+        if s.typed:
+            typist = Typist(s.typed, serial)
+            typist.start()
+        argv = emulator_command(s, d, iso, serial, typist.tty if typist else None)
+        timed_out, secs = run_emulator(argv, d, timeout, watch, marks)
+    except (RunError, media.MediaError) as e:
         return Result(s.name, False, str(e))
+    finally:
+        if typist:
+            typist.stop()
     log = read_log(serial)
     missing, found = judge(s, log)
 
@@ -276,6 +294,8 @@ def run_one(s: Scenario, kernel: Path, scale: float) -> Result:
     if missing:
         problems.append("missing " + ", ".join(f"`{pretty(p)}`" for p in missing))
     problems += ["found " + f for f in found]
+    if typist and typist.waiting_for():
+        problems.append(f"typed {typist.step} of {len(s.typed)} steps; never saw `{typist.waiting_for()}`")
 
     if s.expect_fail:
         # The self-test proves something only if the run was complete and
@@ -331,6 +351,7 @@ def preflight(chosen: list[Scenario], kernel: Path) -> list[str]:
                 errors.append(f"{f} not found: install ovmf (make deps)")
     if not shutil.which("grub-mkrescue"):
         errors.append("grub-mkrescue not found (make deps)")
+    errors += media.preflight(emulators, BUILD)
     return sorted(set(errors))
 
 

@@ -19,8 +19,9 @@ from bochs import BOCHS_TIME0
 # A guest's line: hello| PASS hello
 LOG_LINE = r"^\[\s*\d+\] [EWID] "
 # A guest console line. Keel prints it bare ("NAME| text"); a log prefix in
-# front is accepted too, so the checks survive either layout.
-GUEST_LINE = r"^(?:\[\s*\d+\] [EWID] (?:keel: )?)?{name}\| "
+# front is accepted too, so the checks survive either layout, and so is the
+# shell's prompt, which the first line after it shares (docs/shell.md).
+GUEST_LINE = r"^(?:keel> )?(?:\[\s*\d+\] [EWID] (?:keel: )?)?{name}\| "
 
 BANNER = LOG_LINE + r".*\bKeel\b"
 SHUTDOWN = r"keel: shutdown"
@@ -72,8 +73,10 @@ class Guest:
     cmdline: str = ""           # linux: the kernel command line
     weight: int | None = None   # scheduler weight; Keel's default when None
     cap: int | None = None      # CPU cap in percent of one CPU
+    vcpus: int | None = None    # vCPUs; Keel's default (1) when None
     disks: list[str] = field(default_factory=list)   # disk image modules (virtio-blk)
     nics: list[str] = field(default_factory=list)    # virtual switch names (virtio-net)
+    affinity: list[int] | None = None   # host CPUs it may run on; any when None
 
     @property
     def vm(self) -> str:
@@ -99,6 +102,10 @@ class Guest:
             lines.append(f"weight = {self.weight}")
         if self.cap is not None:
             lines.append(f"cap = {self.cap}")
+        if self.vcpus is not None:
+            lines.append(f"vcpus = {self.vcpus}")
+        if self.affinity is not None:
+            lines.append(f"affinity = {self.affinity}")
         if self.disks:
             lines.append("disks = [" + ", ".join(f'{{ image = "{base(d)}" }}' for d in self.disks) + "]")
         if self.nics:
@@ -113,14 +120,20 @@ class Scenario:
     guests: list[Guest]
     must: list[str]
     must_not: list[str] = field(default_factory=list)
-    emulator: str = "bochs"     # bochs | qemu-bios | qemu-uefi
+    emulator: str = "bochs"     # bochs | qemu-bios | qemu-uefi | a boot-media kind (media.py)
     cmdline: str = ""           # extra words for Keel's command line
     config: str | None = None   # keel.toml as is (else made from the guests)
     modules: list[str] = field(default_factory=list)  # extra module files (paths)
+    omit: list[str] = field(default_factory=list)     # deleted from a USB image's /keel/ (media.py)
     megs: int | None = None     # emulator memory in MiB, when the default is too small
+    cpus: int = 1               # host CPUs (Bochs cpu count)
     # More judges: each takes the log and returns what is wrong (empty: fine).
     checks: list[Callable[[str], list[str]]] = field(default_factory=list)
     time_marker: str | None = None  # regex: the runner notes the wall time it first appears
+    # Typing into Keel's serial port (Bochs only; tests/system/typist.py): each
+    # (regex, text) waits for the regex in the output since the previous step
+    # began, then types the text ("\r" is Enter, "\x1d" Ctrl-]).
+    typed: list[tuple[str, str]] = field(default_factory=list)
     timeout: float = 60.0       # seconds of wall time, emulator start to exit
     expect_fail: bool = False   # runner self-test: the judge must say FAIL
     guest_fail_ok: bool = False  # opt out of rejecting "NAME| FAIL" lines
@@ -152,6 +165,13 @@ VHOSTILE = Guest("vhostile.bin", "long", disks=["blank.img"])
 BENCH_KINDS = ("baseline", "cpuid", "pio", "vmcall", "mmio")
 
 NOVMX_MUST = [BANNER, NO_VMX, SHUTDOWN]
+# Keel's native UEFI loader (boot/efi/) complaining about the medium.
+LOADER_COMPLAINT = r"keel-efi: .*(not found|not loaded|cannot)"
+
+
+def booted_by(loader: str, firmware: str) -> str:
+    """Keel's banner naming its loader (a regex) and the firmware (BIOS or UEFI)."""
+    return rf"keel: Keel \S+ \(multiboot2 from {loader}, {firmware}\)"
 
 # Debian's stock kernel and the test initramfs (tools/linux-assets.sh puts
 # them in build/linux; paths are relative to the build directory).
@@ -186,6 +206,22 @@ LINUX_MUST = [
     r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED,
 ]
 LINUX_MUST_NOT = [says("linux", r".*(Kernel panic|BUG:|Oops|Call Trace).*")]
+# The stock kernel with two vCPUs: it starts the second by INIT-SIPI-SIPI,
+# both take their local timer's interrupts, /proc/cpuinfo lists both.
+LINUX_SMP = Guest("linux/vmlinuz", "linux", mem="160M", name="linux",
+                  initrd="linux/initrd.img", cmdline=LINUX_CMDLINE, vcpus=2)
+LINUX_SMP_MUST = [
+    started("linux"),
+    says("linux", "KEEL-LINUX-USERSPACE-OK"),
+    says("linux", r"processor\s*: 0"),
+    says("linux", r"processor\s*: 1"),
+    says("linux", r"KEEL-CPUS 2 online=0-1"),
+    says("linux", r"cpus with the hypervisor flag: 2"),
+    says("linux", r"\s*LOC:\s+[1-9]\d*\s+[1-9]\d*\s+Local timer interrupts"),
+    says("linux", "KEEL-LINUX-POWEROFF"),
+    r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED,
+]
+SMP = Guest("smp.bin", "long", vcpus=4)
 
 
 SPIN_WEIGHTS = {"w1": 100, "w2": 200, "w4": 400}
@@ -230,6 +266,40 @@ def scheduler_shares(log: str) -> list[str]:
     return problems
 
 
+# Two host CPUs. Placement alternates CPUs by count, so with three short
+# guests (hello) between them all four spinners are homed on CPU 0 (spin0
+# is pinned there); when the hellos finish, the balancer must move two of
+# them to CPU 1 (any that ran there was moved).
+SMP_SPIN = ["spin0", "spin1", "spin2", "spin3"]
+SMP_SCHED = [Guest("spin.bin", "long", name="spin0", affinity=[0]),
+             Guest("hello.bin", "real", name="h1"),
+             Guest("spin.bin", "long", name="spin1"), Guest("hello.bin", "real", name="h2"),
+             Guest("spin.bin", "long", name="spin2"), Guest("hello.bin", "real", name="h3"),
+             Guest("spin.bin", "long", name="spin3")]
+
+
+def smp_balance(log: str) -> list[str]:
+    """Both CPUs busy, every spinner about half a CPU, spin0 only on CPU 0,
+    two of the others moved."""
+    problems, used = [], {}
+    for n in SMP_SPIN:
+        m = re.search(GUEST_LINE.format(name=n) + r"spin: (\d+) in (\d+)", log, re.M)
+        if not m:
+            return [f"{n}: no spin: line"]
+        used[n] = int(m.group(1)) * SPIN_INSNS / int(m.group(2))
+    where = dict(re.findall(r"vm (spin\d): \d+ exits:.* on CPU ([\d,]+)$", log, re.M))
+    if where.get("spin0") != "0":
+        problems.append(f"spin0 is pinned to CPU 0 but ran on CPU {where.get('spin0')}")
+    moved = [n for n in SMP_SPIN[1:] if "1" in where.get(n, "").split(",")]
+    if len(moved) < 2:
+        problems.append(f"only {moved or 'none'} moved to CPU 1 (where: {where})")
+    if sum(used.values()) < 1.8:
+        problems.append(f"the spinners used {sum(used.values()):.2f} CPUs of 2")
+    problems += [f"{n}: used {u:.1%} of a CPU, want about 50%" for n, u in used.items()
+                 if not 0.35 <= u <= 0.65]
+    return problems
+
+
 def runaway_last(log: str) -> list[str]:
     """hello finished while runaway was still spinning with interrupts off."""
     hello = re.search(r"vm hello: stopped: exit code 0", log)
@@ -270,6 +340,67 @@ def linux_clock(log: str) -> list[str]:
         problems.append(f"guest date {r0:.0f} is not the host's {BOCHS_TIME0 + t0 / hz:.0f}")
     return problems
 
+# The management shell (docs/shell.md), typed at: a and c print "tick N"
+# every 100 ms of the TSC (tests/guests/ticker.asm), b echoes the lines it
+# reads (tests/guests/echo.asm). Guest lines may land after a prompt or
+# half-typed command, so the tick patterns are not anchored.
+SHELL_GUESTS = [Guest("ticker.bin", "long", name="a"), Guest("echo.bin", "long", name="b"),
+                Guest("ticker.bin", "long", name="c")]
+PROMPT = r"[\s\S]*keel> "
+SHELL_TYPED = [
+    (r"keel: console is the shell[\s\S]*c\| tick 3\b", "list\r"),
+    (r"cpu ms" + PROMPT, "pause a\r"),
+    (r"keel: vm a paused" + PROMPT, "list\r"),
+    (r"(?:c\| tick \d+[\s\S]*?){5}", "resume a\r"),        # half a second paused
+    (r"keel: vm a resumed[\s\S]*a\| tick \d+", "stats a\r"),
+    (r"interrupts injected" + PROMPT, "console b\r"),
+    (r"keel: console is vm b", "hello there\r"),
+    (r"b\| got: hello there", "\x1d"),
+    (r"keel: console is the shell" + PROMPT, "console b\r"),
+    (r"keel: console is vm b", "again\r"),                   # no Ctrl-] in front of it
+    (r"b\| got: again", "\x1d"),
+    (r"keel: console is the shell" + PROMPT, "destroy b\r"),
+    (r"vm b: stopped: destroyed from the shell[\s\S]*?(?:a\| tick[\s\S]*?){3}", "shutdown\r"),
+]
+SHELL_MUST = [
+    r"^a\s+running\s+1\s+2\s+256\s+-\s+\d+\s*$", r"^b\s+running\s+1\s+2\s+256\s",
+    r"^c\s+running\s+1\s+2\s", r"^a\s+paused\s+1\s+2\s",
+    r"^vm a: running, 1 vCPU, 2 MiB RAM \(\d+ 2M pages\), weight 256, no cap$",
+    r"^  cpu: [1-9]\d* ms, \d+\.\d% of the [1-9]\d* ms since it started$",
+    r"^  exits: [1-9]\d*( \w+=[1-9]\d*)+$", r"^  interrupts injected: \d+$",
+    r"keel: console is vm b \(Ctrl-\] returns to the shell\)",
+    says("b", "echo: ready"), says("b", "got: hello there"), says("b", "got: again"),
+    r"keel: vm b destroyed", r"vm b: stopped: destroyed from the shell",
+    r"vm a: stopped: host shutdown from the shell", r"vm c: stopped: host shutdown from the shell",
+    ALL_STOPPED,
+]
+
+
+def shell_pause(log: str) -> list[str]:
+    """No tick from a while it was paused, though c ticked on; a ticks
+    again after the resume."""
+    paused, resumed = log.find("keel: vm a paused"), log.find("keel: vm a resumed")
+    if paused < 0 or resumed < paused:
+        return ["no pause of a followed by its resume"]
+    gap = log[paused:resumed]
+    problems = []
+    if re.search(r"a\| tick", gap):
+        problems.append("a printed a tick while paused")
+    if len(re.findall(r"c\| tick", gap)) < 3:
+        problems.append("c did not tick on while a was paused")
+    if not re.search(r"a\| tick", log[resumed:]):
+        problems.append("a never ticked after its resume")
+    return problems
+
+
+def shell_destroy(log: str) -> list[str]:
+    """After b was destroyed, a and c ticked on."""
+    at = log.find("vm b: stopped: destroyed from the shell")
+    after = log[at:] if at >= 0 else ""
+    return [f"{vm} did not tick after b was destroyed" for vm in "ac"
+            if not re.search(vm + r"\| tick", after)]
+
+
 SCENARIOS: list[Scenario] = [
     single("hello", "real-mode guest prints through the virtual UART", "real"),
     Scenario("cpuid", "CPUID: hypervisor bit, no VMX, Keel signature, ABI and statistics leaves "
@@ -296,12 +427,21 @@ SCENARIOS: list[Scenario] = [
     single("cr", "CR4.VMXE hidden and refused; XSETBV/XGETBV", "long"),
     single("irq", "interrupts: 8259+PIT, IO-APIC, LAPIC timer modes, TSC deadline, RTC, TPR/CR8",
            "long"),
+    Scenario("smp", "four vCPUs: the BSP starts three APs by INIT-SIPI-SIPI through a real-mode "
+             "trampoline; each reaches 64-bit mode and reports; Fixed IPIs both ways, an NMI",
+             [SMP],
+             passes(SMP) + [says("smp", rf"smp: cpu {n} up \(apic id {n}\)") for n in (1, 2, 3)]
+             + [says("smp", r"smp: 3 APs up, 6 IPIs answered, 1 NMI"), ALL_STOPPED],
+             timeout=120),
     Scenario("triple-plus-hello", "a triple fault stops one VM, the other still passes",
              [TRIPLE, HELLO],
              [started("triple"), triple_fault("triple")] + passes(HELLO) + [ALL_STOPPED],
              must_not=[says("triple", "FAIL.*")], errors_ok=True),
     Scenario("many", "four guests, three modes, one boot",
              MANY, [p for g in MANY for p in passes(g)] + [ALL_STOPPED]),
+    Scenario("many-smp", "four guests on two host CPUs: both CPUs start, every guest passes",
+             MANY, [r"smp: 2 CPUs online"] + [p for g in MANY for p in passes(g)] + [ALL_STOPPED],
+             cpus=2),
     Scenario("selftest", "runner self-test: a guest's FAIL line must fail the run",
              [SELFTEST],
              [started("selftest"),
@@ -314,11 +454,50 @@ SCENARIOS: list[Scenario] = [
     Scenario("qemu-uefi-novmx", "QEMU TCG, OVMF + GRUB EFI: no VMX is reported, then shutdown",
              [HELLO], NOVMX_MUST, must_not=[ANY_VM_STARTED],
              emulator="qemu-uefi", errors_ok=True, timeout=120),
+] + [
+    # Boot media (tests/system/media.py, docs/boot-media.md): the USB image
+    # and the PXE tree, each booted as users boot them.
+    Scenario(f"{kind.removeprefix('qemu-')}-novmx", f"QEMU TCG, {about}: no VMX is reported, then shutdown",
+             [HELLO], NOVMX_MUST + [booted_by(loader, firmware)] + extra,
+             must_not=[ANY_VM_STARTED, LOADER_COMPLAINT], emulator=kind, errors_ok=True,
+             timeout=120 if firmware == "UEFI" else 60)
+    for kind, about, loader, firmware, extra in [
+        ("qemu-usb-uefi", "USB image, OVMF, Keel's native UEFI loader", "Keel UEFI loader", "UEFI",
+         [r"keel-efi: starting Keel with 2 modules"]),
+        ("qemu-usb-grub-efi", "USB image, OVMF, GRUB EFI", r"GRUB \S+", "UEFI", []),
+        ("qemu-usb-bios", "USB image, SeaBIOS, GRUB i386-pc", r"GRUB \S+", "BIOS", []),
+        ("qemu-pxe-bios", "PXE, SeaBIOS + iPXE, GRUB netboot over TFTP", r"GRUB \S+", "BIOS", []),
+        ("qemu-pxe-uefi", "PXE, OVMF + iPXE, GRUB EFI netboot over TFTP", r"GRUB \S+", "UEFI", []),
+    ]
+] + [
+    Scenario("usb-uefi-no-config", "USB image without keel.toml: the native loader names the "
+             "missing file in one line and still starts Keel, which reports it and offers "
+             "its shell (typed at: shutdown)",
+             [HELLO], [r"keel-efi: \\keel\\keel\.toml: not found; Keel starts without it",
+                       booted_by("Keel UEFI loader", "UEFI"), r"keel: no keel\.toml module",
+                       r"keel: console is the shell"],
+             emulator="qemu-usb-uefi", omit=["keel.toml"], cmdline="shutdown=qemu",
+             typed=[(r"keel: console is the shell", "shutdown\r")], errors_ok=True, timeout=120),
+    Scenario("usb-uefi-no-image", "USB image without a guest keel.toml names: the native loader "
+             "names it and starts Keel, which reports the VM's kernel missing",
+             [HELLO], [r"keel-efi: \\keel\\hello\.bin \(named in keel\.toml\): not found; not loaded",
+                       r"keel-efi: starting Keel with 1 module\b",
+                       r'E keel\.toml:\d+: vm "hello": kernel: module "hello\.bin" was not loaded', NO_VMX],
+             must_not=[ANY_VM_STARTED], emulator="qemu-usb-uefi", omit=["hello.bin"],
+             errors_ok=True, timeout=120),
+    Scenario("usb-bochs", "USB image in Bochs as a hard disk: BIOS, GRUB i386-pc from the BIOS "
+             "boot partition, a guest runs",
+             [HELLO], passes(HELLO) + [booted_by(r"GRUB \S+", "BIOS"), ALL_STOPPED],
+             emulator="bochs-usb"),
     Scenario("linux", "Debian's stock kernel to userspace (platform devices, interrupts, clock, "
              "ACPI power-off) beside a test guest and one that triple-faults",
              [LINUX, TRIPLE, HELLO],
              LINUX_MUST + [started("triple"), triple_fault("triple")] + passes(HELLO),
              must_not=LINUX_MUST_NOT + [says("triple", "FAIL.*")],
+             checks=[linux_clock], megs=384, timeout=600),
+    Scenario("linux-smp", "Debian's stock kernel with two vCPUs: both processors up, "
+             "both taking timer interrupts, then ACPI power-off",
+             [LINUX_SMP], LINUX_SMP_MUST, must_not=LINUX_MUST_NOT,
              checks=[linux_clock], megs=384, timeout=600),
     Scenario("linux-bench", "the stock kernel alone, for make bench (run.py --bench)",
              [LINUX], LINUX_MUST, must_not=LINUX_MUST_NOT,
@@ -333,8 +512,8 @@ SCENARIOS: list[Scenario] = [
               r"linux vd0: \d+ requests, [1-9]\d* sectors read, [1-9]\d* written, \d+ flushes, 0 errors",
               r"vm linux: stopped: powered off \(ACPI S5\)", ALL_STOPPED],
              must_not=LINUX_MUST_NOT + NO_TEST_FAIL, megs=384, timeout=600),
-    Scenario("linux-net", "two stock kernels on one virtual switch (one on MSI-X, one on "
-             "INTx): ping, and a TCP transfer whose checksum matches on both sides",
+    Scenario("linux-net", "two stock kernels on one virtual switch, on two host CPUs (one "
+             "on MSI-X, one on INTx): ping, and a TCP transfer whose checksum matches on both sides",
              [NET_A, NET_B],
              [started("neta"), started("netb"), says("netb", "KEEL-NET-PING-OK"),
               says("neta", "KEEL-NET-RECV-OK"), says("netb", "KEEL-NET-SEND-OK"),
@@ -344,7 +523,7 @@ SCENARIOS: list[Scenario] = [
               ALL_STOPPED],
              must_not=[says(n, r".*(Kernel panic|BUG:|Oops|Call Trace).*") for n in ("neta", "netb")]
              + NO_TEST_FAIL,
-             checks=[net_transfer], megs=512, timeout=900),
+             checks=[net_transfer], megs=512, cpus=2, timeout=900),
     Scenario("vhostile", "a guest attacks virtio-blk (descriptor loop, buffer outside RAM, huge "
              "and wrapping lengths, bad ring indices): each time the device needs a reset, "
              "nothing else is touched, the device recovers; another guest runs on",
@@ -356,6 +535,11 @@ SCENARIOS: list[Scenario] = [
              "ratio (within 2%) and a heavy VM capped at 20% stays under its cap",
              SPIN, [says(g.vm, r"spin: \d+ in \d+") for g in SPIN] + [ALL_STOPPED],
              checks=[scheduler_shares], timeout=120),
+    Scenario("sched-smp", "two host CPUs: placement, affinity (one VM pinned) and "
+             "balancing (four spinners left on one CPU are spread over both)",
+             SMP_SCHED, [says(n, r"spin: \d+ in \d+") for n in SMP_SPIN]
+             + [says(h, "PASS hello") for h in ("h1", "h2", "h3")] + [ALL_STOPPED],
+             checks=[smp_balance], cpus=2, timeout=180),
     Scenario("runaway", "a guest spinning with interrupts off and no exits does not starve "
              "the VM beside it",
              [Guest("runaway.bin", "long"), HELLO],
@@ -376,6 +560,12 @@ SCENARIOS: list[Scenario] = [
              must_not=[started("web"), started("ghost"), started("typo"), started("notlinux"),
                        GUEST_LINE.format(name="quiet")],     # console = "none"
              config=(CONFIGS / "errors.toml").read_text(), modules=["long64.bin"], errors_ok=True),
+    Scenario("shell", "the management shell, typed at over the serial port: list, pause and "
+             "resume (the paused guest's ticks stop), stats, a guest's console and Ctrl-], "
+             "destroy (the others run on), shutdown",
+             SHELL_GUESTS, SHELL_MUST,
+             must_not=[r"keel: unknown command", r"keel: no VM named", r"line too long"],
+             checks=[shell_pause, shell_destroy], typed=SHELL_TYPED, timeout=90),
     Scenario("bench", "exit-path cost in instructions (run.py --bench)",
              [BENCH],
              [started("bench")]

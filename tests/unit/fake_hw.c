@@ -119,6 +119,8 @@ void outb(u16 port, u8 val) { out(port, val); }
 void outw(u16 port, u16 val) { out(port, val); }
 void outl(u16 port, u32 val) { out(port, val); }
 void invept_single(u64 eptp) { (void)eptp; fake_invept_count++; }
+void invept_all(void) { fake_invept_count++; }
+void invept_all_cpus(void) { fake_invept_count++; }
 void cpu_relax(void) {}
 
 u64 fake_xcr0 = 1;

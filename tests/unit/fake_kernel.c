@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fake_kernel.h"
+#include "arch/smp.h"
 #include "lib/log.h"
 #include "arch/vmx.h"
 #include "arch/cpu.h"
@@ -99,6 +100,16 @@ __attribute__((weak)) struct percpu fake_percpu;
 __attribute__((weak)) struct percpu *this_cpu(void)
 {
 	return &fake_percpu;
+}
+
+/* SMP: one CPU; kicks are counted, never sent. */
+__attribute__((weak)) struct percpu percpus[KEEL_MAX_CPUS];
+__attribute__((weak)) unsigned cpu_count = 1;
+__attribute__((weak)) unsigned fake_kicks;
+
+__attribute__((weak)) void smp_kick(unsigned cpu)
+{
+	fake_kicks++;
 }
 
 /* The host serial console receives nothing unless a test queues bytes. */

@@ -128,7 +128,7 @@ static int setup(void **state)
 	log_threshold = LOG_INFO;
 	fake_time_ns = T0_NS;
 	fake_tsc = 0;
-	vm = vm_create("t", 2 * MiB);
+	vm = vm_create("t", 2 * MiB, 1);
 	assert_non_null(vm);
 	v = vm->vcpus[0];
 	vm->state = VM_RUNNING;
@@ -1233,7 +1233,7 @@ static void test_access_flags(void **state)
 /* The APIC page reaches the APIC of the vCPU that made the access. */
 static void test_lapic_page_is_per_vcpu(void **state)
 {
-	struct vm *other = vm_create("u", 2 * MiB);
+	struct vm *other = vm_create("u", 2 * MiB, 1);
 	struct vcpu *w;
 
 	assert_non_null(other);

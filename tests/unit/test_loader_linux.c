@@ -5,7 +5,7 @@
  * entry (Documentation/arch/x86/boot.rst "64-bit Boot Protocol",
  * zero-page.rst; ACPI 6.5 5.2.5-5.2.8 for the RSDP and XSDT; SDM Vol 3
  * 3.4.5 for the GDT and 4.5 for the page tables). The boot state comes
- * from the real vmm/vcpu.c, whose four VMX/FPU calls are stubbed below.
+ * from the real vmm/vcpu_state.c, loaded into the fake VMCS.
  * With KEEL_TEST_BZIMAGE=/path/to/vmlinuz a real kernel is loaded too.
  */
 #include <stdarg.h>
@@ -98,13 +98,6 @@ static u8 *initrd;
 static struct vcpu_boot_state bs;
 static char why[LINUX_WHY_SIZE];
 
-/* The VMX and FPU calls vmm/vcpu.c makes: there is no VMCS to clear or
- * load on the host, so they succeed; the area size is XSAVE's usual. */
-int vmcs_clear(u64 phys) { return 0; }
-int vmcs_load(u64 phys) { return 0; }
-void vmcs_setup_host(void) {}
-size_t fpu_area_size(void) { return 4096; }
-
 static void w16(u8 *p, u16 v) { p[0] = (u8)v; p[1] = (u8)(v >> 8); }
 static void w32(u8 *p, u32 v) { w16(p, (u16)v); w16(p + 2, (u16)(v >> 16)); }
 static void w64(u8 *p, u64 v) { w32(p, (u32)v); w32(p + 4, (u32)(v >> 32)); }
@@ -182,7 +175,7 @@ static void new_vm(u64 ram)
 {
 	vm_destroy(vm);
 	fake_mm_reset(ram + 32 * MiB);
-	vm = vm_create("lx", ram);
+	vm = vm_create("lx", ram, 1);
 	assert_non_null(vm);
 }
 

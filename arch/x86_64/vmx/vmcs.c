@@ -57,15 +57,14 @@ const char *vmx_instruction_error_name(u32 err)
 /*
  * Host state loaded on every VM exit: Keel's own segments, descriptor
  * tables, control registers, PAT and EFER. HOST_RSP is written by
- * vmx_run() on each entry; HOST_RIP is its exit label.
+ * vmx_run() on each entry; HOST_RIP is its exit label. The fields that
+ * differ between CPUs (vmcs_setup_host_cpu) are rewritten whenever the
+ * vCPU runs on another CPU than last time.
  */
 void vmcs_setup_host(void)
 {
 	extern u8 vmx_exit_stub[];
-	struct percpu *cpu = this_cpu();
-	struct { u16 limit; u64 base; } __packed gdtr, idtr;
 
-	asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
 	vmcs_write16(HOST_ES_SELECTOR, GDT_KERNEL_DS);
 	vmcs_write16(HOST_CS_SELECTOR, GDT_KERNEL_CS);
 	vmcs_write16(HOST_SS_SELECTOR, GDT_KERNEL_DS);
@@ -77,16 +76,26 @@ void vmcs_setup_host(void)
 	vmcs_writenat(HOST_CR3, read_cr(3));
 	vmcs_writenat(HOST_CR4, read_cr(4));
 	vmcs_writenat(HOST_FS_BASE, 0);
-	vmcs_writenat(HOST_GS_BASE, 0);
-	vmcs_writenat(HOST_TR_BASE, (u64)(uintptr_t)&cpu->tss);
-	vmcs_writenat(HOST_GDTR_BASE, gdtr.base);
-	vmcs_writenat(HOST_IDTR_BASE, idtr.base);
 	vmcs_write32(HOST_IA32_SYSENTER_CS, 0);
 	vmcs_writenat(HOST_IA32_SYSENTER_ESP, 0);
 	vmcs_writenat(HOST_IA32_SYSENTER_EIP, 0);
 	vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
 	vmcs_writenat(HOST_RIP, (u64)(uintptr_t)vmx_exit_stub);
+	vmcs_setup_host_cpu();
+}
+
+/* This CPU's own: its per-CPU data (GS), TSS and GDT. */
+void vmcs_setup_host_cpu(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct { u16 limit; u64 base; } __packed gdtr, idtr;
+
+	asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	vmcs_writenat(HOST_GS_BASE, (u64)(uintptr_t)cpu);
+	vmcs_writenat(HOST_TR_BASE, (u64)(uintptr_t)&cpu->tss);
+	vmcs_writenat(HOST_GDTR_BASE, gdtr.base);
+	vmcs_writenat(HOST_IDTR_BASE, idtr.base);
 }
 
 /* Print every guest-state field by name, and the exit information. */

@@ -1,7 +1,7 @@
 # The exit dispatcher and its handlers, over a real VM (guest RAM, platform devices).
 UNIT_SRCS_exit := vmm/exit.c vmm/cpuid.c vmm/io.c vmm/msr.c vmm/cr.c vmm/hypercall.c \
 	vmm/mmio.c vmm/guest_mem.c vmm/insn_decode.c vmm/insn_emulate.c vmm/vm.c vmm/io_bus.c \
-	vmm/intr.c vmm/platform.c vmm/console.c \
+	vmm/intr.c vmm/platform.c vmm/console.c vmm/vcpu_state.c \
 	devices/ns16550.c devices/testdev.c devices/i8254.c devices/i8259.c devices/mc146818.c \
 	devices/vlapic.c devices/vlapic_timer.c devices/vioapic.c devices/acpi_pm.c devices/pci_host.c \
 	drivers/host_rtc.c lib/date.c mm/gpa_map.c mm/ept.c \

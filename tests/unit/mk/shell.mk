@@ -1,0 +1,1 @@
+UNIT_SRCS_shell := vmm/shell.c lib/printf.c lib/string.c
