@@ -43,20 +43,57 @@ static void uart_putc(char c)
 	outb(uart_port + UART_THR, (u8)c);
 }
 
-/* One caller at a time, so that lines from different CPUs never mix. */
-void console_write(const char *s, size_t len)
-{
-	static struct spinlock lock;
+static struct spinlock console_lock;
+/* The input line on the screen (the shell's prompt and what has been
+ * typed), as its owner wrote it with console_write_input(). */
+static char input_line[128];
+static size_t input_len;
 
-	if (!uart_present)
-		return;
-	spin_lock(&lock);
+static void uart_write(const char *s, size_t len)
+{
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '\n')
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
-	spin_unlock(&lock);
+}
+
+/*
+ * Other output (log and guest lines, one or more whole lines) takes the
+ * input line off the screen first (CR, then ECMA-48 EL "erase in line",
+ * ESC [ K) and writes it again after, so nothing lands inside a command
+ * being typed. One caller at a time: lines from different CPUs never mix.
+ */
+void console_write(const char *s, size_t len)
+{
+	if (!uart_present)
+		return;
+	spin_lock(&console_lock);
+	if (input_len)
+		uart_write("\r\x1b[K", 4);
+	uart_write(s, len);
+	uart_write(input_line, input_len);
+	spin_unlock(&console_lock);
+}
+
+/* The input line's owner writes: echo, prompt, its own replies. What
+ * follows the last newline is the input line from now on ('\b' takes a
+ * character back, as in the echo of a backspace). */
+void console_write_input(const char *s, size_t len)
+{
+	if (!uart_present)
+		return;
+	spin_lock(&console_lock);
+	uart_write(s, len);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n' || s[i] == '\r')
+			input_len = 0;
+		else if (s[i] == '\b')
+			input_len -= input_len > 0;
+		else if (input_len < sizeof(input_line))
+			input_line[input_len++] = s[i];
+	}
+	spin_unlock(&console_lock);
 }
 
 /* -1 when no byte is waiting. */

@@ -396,7 +396,7 @@ void config_print_table(const struct keel_config *c,
 
 	keel_snprintf(line, sizeof(line), "host: log_level %s, serial 0x%x, shutdown %s, focus %s",
 		      log_levels[c->host.log_level], c->host.serial_port, shutdowns[c->host.shutdown],
-		      c->nvm ? c->vm[c->host.focus_vm].name : "-");
+		      c->host.focus[0] && c->nvm ? c->vm[c->host.focus_vm].name : "shell");
 	out(ctx, line);
 	out(ctx, "NAME                VCPUS  MEMORY  WEIGHT   CAP  CONSOLE  BOOT    KERNEL");
 	for (unsigned i = 0; i < c->nvm; i++) {

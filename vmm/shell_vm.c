@@ -20,7 +20,7 @@ static bool shutdown_requested;
 
 static void shell_vm_write(void *ctx, const char *text)
 {
-	console_write(text, strlen(text));
+	console_write_input(text, strlen(text));
 }
 
 static unsigned shell_vm_count(void *ctx)

@@ -13,6 +13,9 @@ enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 extern enum log_level log_threshold;
 
 void console_write(const char *s, size_t len);
+/* The console's input line (the shell): other output moves it out of the
+ * way and writes it again after (drivers/uart.c). */
+void console_write_input(const char *s, size_t len);
 void log_msg(enum log_level level, const char *fmt, ...) __printf(2, 3);
 void log_raw(const char *fmt, ...) __printf(1, 2);
 int log_level_parse(const char *s, size_t len, enum log_level *out);

@@ -42,9 +42,15 @@ speaker: enabled=0
 """
 
 
+# Keel takes the shell's input line off the screen before other output:
+# CR, then "erase in line" (ESC [ K). A terminal shows only what follows.
+ERASED_LINE = re.compile(r"[^\n]*\r\x1b\[K")
+
+
 def read_log(path: Path) -> str:
-    """A serial log as text, CRs and ANSI escapes removed; "" if absent."""
+    """A serial log as text, as a terminal shows it: erased input lines
+    gone, CRs and ANSI escapes removed; "" if absent."""
     if not path.exists():
         return ""
     text = path.read_bytes().decode("utf-8", errors="replace")
-    return ANSI.sub("", text.replace("\r", ""))
+    return ANSI.sub("", ERASED_LINE.sub("", text).replace("\r", ""))
