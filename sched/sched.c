@@ -8,8 +8,10 @@
  * Placement: a new vCPU is homed on the allowed CPU (the VM's affinity)
  * with the fewest vCPUs. Balancing: before each decision a CPU with fewer
  * queued vCPUs than another by two or more takes one over (never the one
- * running there, nor one whose VMCS another CPU still holds). EEVDF's
- * bound then holds per CPU among the vCPUs queued on it.
+ * running there, nor one whose VMCS another CPU still holds: a CPU keeps
+ * its last vCPU loaded while it idles, so that vCPU's wake-up costs no
+ * state switch; it runs there). EEVDF's bound then holds per CPU among
+ * the vCPUs queued on it.
  *
  * One lock (sched_lock) guards every queue, the groups and the VM list:
  * it is held for a decision (microseconds per slice of milliseconds), not
@@ -345,7 +347,6 @@ static void sched_idle(struct percpu *cpu, u64 deadline)
 {
 	u64 poll = rdtsc() + time_tsc_hz() / SCHED_IDLE_POLL_HZ;
 
-	vcpu_release_current();		/* its vCPU may be taken over meanwhile */
 	cpu->idle = true;
 	smp_mb();			/* then look again: a wake-up may have come */
 	if (!cpu->work)

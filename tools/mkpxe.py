@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mkusb import GRUB_LIB, ROOT, MediaError, check_inputs, guest_files, need, run, stage_keel  # noqa: E402
+from mkusb import (GRUB_LIB, MediaError, check_inputs, guest_files, media_args,  # noqa: E402
+                   media_main, need, run, stage_keel)
 
 PLATFORMS = (("i386-pc", "grub-pc-bin"), ("x86_64-efi", "grub-efi-amd64-bin"))
 
@@ -45,19 +46,9 @@ def build(a: argparse.Namespace) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description="Build Keel's PXE/TFTP tree (GRUB netboot, BIOS and UEFI).")
-    ap.add_argument("-o", dest="out", type=Path, required=True, help="the TFTP root to (re)create")
-    ap.add_argument("--config", type=Path, required=True, help="keel.toml: the VMs Keel runs")
-    ap.add_argument("--guests", default="", help='the modules, e.g. "hello.bin build/linux/vmlinuz"')
-    ap.add_argument("--cmdline", default="", help="Keel's command line")
-    ap.add_argument("--kernel", type=Path, default=ROOT / "build" / "keel.elf")
-    ap.add_argument("--guest-dir", type=Path, default=ROOT / "build" / "guests")
-    try:
-        build(ap.parse_args())
-    except MediaError as e:
-        print(f"mkpxe: {e}", file=sys.stderr)
-        return 1
-    return 0
+    ap = media_args("Build Keel's PXE/TFTP tree (GRUB netboot, BIOS and UEFI).",
+                    "the TFTP root to (re)create")
+    return media_main("mkpxe", ap, build)
 
 
 if __name__ == "__main__":

@@ -290,24 +290,35 @@ def build(a: argparse.Namespace) -> None:
         write_image(a.out, work / "esp.img", esp_sectors, total, core.read_bytes())
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description="Build Keel's bootable USB disk image (GPT, BIOS and UEFI).")
-    ap.add_argument("-o", dest="out", type=Path, required=True, help="the image to write")
+def media_args(description: str, out_help: str) -> argparse.ArgumentParser:
+    """The options mkusb and mkpxe share: output, config, guests, command line, kernel."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("-o", dest="out", type=Path, required=True, help=out_help)
     ap.add_argument("--config", type=Path, required=True, help="keel.toml: the VMs Keel runs")
     ap.add_argument("--guests", default="", help='the modules, e.g. "hello.bin build/linux/vmlinuz"')
     ap.add_argument("--cmdline", default="", help="Keel's command line")
     ap.add_argument("--kernel", type=Path, default=ROOT / "build" / "keel.elf")
     ap.add_argument("--guest-dir", type=Path, default=ROOT / "build" / "guests")
+    return ap
+
+
+def media_main(name: str, ap: argparse.ArgumentParser, build_fn) -> int:
+    """Parse, build, and turn a MediaError into one line and exit status 1."""
+    try:
+        build_fn(ap.parse_args())
+    except MediaError as e:
+        print(f"{name}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main() -> int:
+    ap = media_args("Build Keel's bootable USB disk image (GPT, BIOS and UEFI).", "the image to write")
     ap.add_argument("--efi", type=Path, default=ROOT / "build" / "efi" / "BOOTX64.EFI",
                     help="the native UEFI loader (make efi)")
     ap.add_argument("--efi-default", choices=("native", "grub"), default="native",
                     help="what /EFI/BOOT/BOOTX64.EFI is (default: the native loader)")
-    try:
-        build(ap.parse_args())
-    except MediaError as e:
-        print(f"mkusb: {e}", file=sys.stderr)
-        return 1
-    return 0
+    return media_main("mkusb", ap, build)
 
 
 if __name__ == "__main__":

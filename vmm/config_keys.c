@@ -128,17 +128,26 @@ int config_parse_bool(struct loader *ld, const struct key_desc *d,
 	return 0;
 }
 
-int config_parse_uint(struct loader *ld, const struct key_desc *d,
-		      const struct toml_value *v, const char *label, void *base)
+/* An integer value in d->min..d->max: 0, or 1 with the problem reported. */
+static int int_in_range(struct loader *ld, const struct key_desc *d,
+			const struct toml_value *v, const char *label, const char *kind)
 {
 	if (v->type != TOML_INTEGER)
-		return wrong_type(ld, v, label, "an integer");
+		return wrong_type(ld, v, label, kind);
 	if (v->integer < (s64)d->min || v->integer > (s64)d->max) {
 		config_report(ld, v->line, "%s: %lld is out of range %llu..%llu", label,
 			      (long long)v->integer, (unsigned long long)d->min,
 			      (unsigned long long)d->max);
 		return 1;
 	}
+	return 0;
+}
+
+int config_parse_uint(struct loader *ld, const struct key_desc *d,
+		      const struct toml_value *v, const char *label, void *base)
+{
+	if (int_in_range(ld, d, v, label, "an integer"))
+		return 1;
 	*(u32 *)((u8 *)base + d->offset) = (u32)v->integer;
 	return 0;
 }
@@ -337,14 +346,8 @@ int config_parse_bitset(struct loader *ld, const struct key_desc *d,
 		return 1;
 	}
 	for (const struct toml_value *e = toml_first(v); e; e = e->next) {
-		if (e->type != TOML_INTEGER)
-			return wrong_type(ld, e, label, "an array of integers");
-		if (e->integer < (s64)d->min || e->integer > (s64)d->max) {
-			config_report(ld, e->line, "%s: %lld is out of range %llu..%llu", label,
-				      (long long)e->integer, (unsigned long long)d->min,
-				      (unsigned long long)d->max);
+		if (int_in_range(ld, d, e, label, "an array of integers"))
 			return 1;
-		}
 		if (mask & BIT(e->integer)) {
 			config_report(ld, e->line, "%s: %lld is listed twice", label, (long long)e->integer);
 			return 1;

@@ -34,10 +34,3 @@ start:
         call put_dec64
         PRINT {10}
         PASS
-
-; RAX = the TSC, 64 bits; clobbers RDX.
-rdtsc64:
-        rdtsc
-        shl rdx, 32
-        or rax, rdx
-        ret

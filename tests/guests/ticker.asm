@@ -29,10 +29,3 @@ start:
         cmp r9, TICK_COUNT
         jb .next
         PASS
-
-; RAX = the TSC, 64 bits; clobbers RDX.
-rdtsc64:
-        rdtsc
-        shl rdx, 32
-        or rax, rdx
-        ret
