@@ -165,19 +165,47 @@ static enum exit_result exit_unhandled(struct vcpu *v, struct vm_exit *e)
 	return KILL_VM;
 }
 
+/*
+ * Handlers that touch the VM's devices, its other vCPUs or its state run
+ * under the VM's lock (other CPUs run its other vCPUs, deliver into its
+ * devices, serve its timers): a wrapper per handler, so the dispatcher has
+ * no lock decision to make and the exits that touch only their own vCPU
+ * (CPUID, the preemption timer, XSETBV, the interrupt windows) take no
+ * lock at all. The hot device exits (port I/O, MMIO) and VMCALL's calls
+ * lock inside, sparing the wrapper's call.
+ */
+#define EXIT_LOCKED(h)								\
+	static enum exit_result h##_locked(struct vcpu *v, struct vm_exit *e)	\
+	{									\
+		enum exit_result r;						\
+										\
+		spin_lock(&v->vm->lock);					\
+		r = h(v, e);							\
+		spin_unlock(&v->vm->lock);					\
+		return r;							\
+	}
+EXIT_LOCKED(exit_exception_nmi)
+EXIT_LOCKED(exit_triple_fault)
+EXIT_LOCKED(exit_hlt)
+EXIT_LOCKED(exit_cr_access)
+EXIT_LOCKED(exit_rdmsr)
+EXIT_LOCKED(exit_wrmsr)
+EXIT_LOCKED(exit_ept_misconfig)
+EXIT_LOCKED(exit_unhandled)
+
 static exit_handler_t *const exit_handlers[EXIT_REASON_MAX] = {
-	[EXIT_EXCEPTION_NMI] = exit_exception_nmi,
+	[EXIT_EXCEPTION_NMI] = exit_exception_nmi_locked,
 	[EXIT_EXTERNAL_INTERRUPT] = exit_external_interrupt,
-	[EXIT_TRIPLE_FAULT] = exit_triple_fault,
+	[EXIT_TRIPLE_FAULT] = exit_triple_fault_locked,
 	[EXIT_CPUID] = exit_cpuid,
-	[EXIT_HLT] = exit_hlt,
+	[EXIT_HLT] = exit_hlt_locked,
 	[EXIT_VMCALL] = exit_vmcall,
-	[EXIT_CR_ACCESS] = exit_cr_access,
-	[EXIT_IO_INSTRUCTION] = exit_io,
-	[EXIT_RDMSR] = exit_rdmsr,
-	[EXIT_WRMSR] = exit_wrmsr,
-	[EXIT_EPT_VIOLATION] = exit_ept_violation,
-	[EXIT_EPT_MISCONFIG] = exit_ept_misconfig,
+	[EXIT_CR_ACCESS] = exit_cr_access_locked,
+	[EXIT_IO_INSTRUCTION] = exit_io,			/* locks itself */
+	[EXIT_RDMSR] = exit_rdmsr_locked,
+	[EXIT_WRMSR] = exit_wrmsr_locked,
+	[EXIT_EPT_VIOLATION] = exit_ept_violation,		/* locks itself */
+	[EXIT_EPT_MISCONFIG] = exit_ept_misconfig_locked,
 	[EXIT_PREEMPTION_TIMER] = exit_preemption_timer,
 	[EXIT_XSETBV] = exit_xsetbv,
 	[EXIT_INTERRUPT_WINDOW] = exit_intr_window,
@@ -188,12 +216,6 @@ static exit_handler_t *const exit_handlers[EXIT_REASON_MAX] = {
  * MSRs, CR8): its deadline is recomputed and pending interrupts looked at
  * again. Port and MMIO devices say so themselves (vmm/platform.c). */
 static const u64 exit_touches_devices = BIT(EXIT_WRMSR) | BIT(EXIT_CR_ACCESS);
-
-/* Exits whose handlers touch only the vCPU itself, not the VM's devices
- * or other vCPUs, and so run without the VM's lock. */
-static const u64 exit_unlocked =
-	BIT(EXIT_CPUID) | BIT(EXIT_EXTERNAL_INTERRUPT) | BIT(EXIT_PREEMPTION_TIMER) |
-	BIT(EXIT_XSETBV);
 
 /* Reasons whose handlers use the exit qualification (SDM Vol 3 28.2.1). */
 static const u64 exit_has_qual =
@@ -243,9 +265,11 @@ static void vcpu_skip_insn(void)
  * the reason set (SDM Vol 3 27.8): the guest state is bad. */
 static void vcpu_entry_failure(struct vcpu *v, u32 raw)
 {
+	spin_lock(&v->vm->lock);
 	vm_stop(v->vm, "VM-entry failure, reason %s (%u), qualification 0x%llx",
 		vmx_exit_reason_name(raw & 0xffff), raw & 0xffff,
 		(unsigned long long)vmcs_readnat(EXIT_QUALIFICATION));
+	spin_unlock(&v->vm->lock);
 	vmcs_dump_guest();
 }
 
@@ -254,7 +278,6 @@ void vcpu_handle_exit(struct vcpu *v)
 	u32 raw = vmcs_read32(EXIT_REASON);
 	struct vm_exit e;
 	exit_handler_t *h;
-	enum exit_result r;
 
 	if (unlikely(raw & EXIT_REASON_ENTRY_FAILURE)) {
 		vcpu_entry_failure(v, raw);
@@ -274,14 +297,7 @@ void vcpu_handle_exit(struct vcpu *v)
 		v->irq_check = true;
 	}
 	h = e.reason < EXIT_REASON_MAX ? exit_handlers[e.reason] : NULL;
-	if (e.reason < 64 && (exit_unlocked & BIT(e.reason))) {
-		r = h(v, &e);
-	} else {
-		spin_lock(&v->vm->lock);
-		r = (h ? h : exit_unhandled)(v, &e);
-		spin_unlock(&v->vm->lock);
-	}
-	switch (r) {
+	switch ((h ? h : exit_unhandled_locked)(v, &e)) {
 	case RESUME_SKIP_INSN:
 		vcpu_skip_insn();
 		break;

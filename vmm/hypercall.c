@@ -1,12 +1,13 @@
 /*
  * VMCALL: Keel's hypercall ABI (include/vmm/hypercall.h). A table indexed
  * by function number; out of range or from CPL > 0 fails in RAX, never in
- * the host.
+ * the host. The calls that touch the VM take its lock themselves.
  */
 #include "vmm/exit.h"
 #include "vmm/vm.h"
 #include "vmm/hypercall.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 
 typedef s64 hypercall_fn(struct vcpu *v, u64 a0, u64 a1, u64 a2);
 
@@ -25,6 +26,7 @@ static s64 hc_console_write(struct vcpu *v, u64 gpa, u64 len, u64 a2)
 		return -EINVAL;
 	if (!gpa_is_ram(&v->vm->mem, gpa, len))
 		return -EFAULT;
+	spin_lock(&v->vm->lock);		/* the VM's console line */
 	for (u64 done = 0; done < len;) {
 		u64 n = MIN(len - done, sizeof(buf));
 		gpa_read(&v->vm->mem, gpa + done, buf, n);
@@ -32,12 +34,15 @@ static s64 hc_console_write(struct vcpu *v, u64 gpa, u64 len, u64 a2)
 			vm_console_putc(v->vm, (u8)buf[i]);
 		done += n;
 	}
+	spin_unlock(&v->vm->lock);
 	return (s64)len;
 }
 
 static s64 hc_exit(struct vcpu *v, u64 code, u64 a1, u64 a2)
 {
+	spin_lock(&v->vm->lock);
 	vm_stop(v->vm, "exit code %llu", (unsigned long long)code);
+	spin_unlock(&v->vm->lock);
 	return 0;
 }
 

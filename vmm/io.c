@@ -5,6 +5,7 @@
  * all ones and ignore writes, like an empty ISA bus.
  */
 #include "vmm/exit.h"
+#include "lib/spinlock.h"
 #include "vmm/vm.h"
 #include "vmm/guest_mem.h"
 #include "arch/vmx.h"
@@ -117,13 +118,20 @@ static enum exit_result io_string(struct vcpu *v, struct vm_exit *e)
 	return RESUME_SKIP_INSN;
 }
 
+/* Devices are the VM's, shared with its other vCPUs and other CPUs: under
+ * the VM's lock (taken here, not by the dispatcher: the hottest device
+ * exit pays for no wrapper). */
 enum exit_result exit_io(struct vcpu *v, struct vm_exit *e)
 {
+	enum exit_result r = RESUME_SKIP_INSN;
+
+	spin_lock(&v->vm->lock);
 	if (unlikely(e->io.string))
-		return io_string(v, e);
-	if (e->io.in)
+		r = io_string(v, e);
+	else if (e->io.in)
 		io_set_rax(v, e->io.size, io_in(v->vm, e->io.port, e->io.size));
 	else
 		io_out(v->vm, e->io.port, e->io.size, v->regs.gpr[RAX]);
-	return RESUME_SKIP_INSN;
+	spin_unlock(&v->vm->lock);
+	return r;
 }

@@ -6,6 +6,7 @@
  * Guest RAM never faults: it is mapped read/write/execute.
  */
 #include "vmm/exit.h"
+#include "lib/spinlock.h"
 #include "vmm/vm.h"
 #include "vmm/guest_mem.h"
 #include "vmm/insn_decode.h"
@@ -94,7 +95,7 @@ static enum exit_result mmio_emulate(struct vcpu *v, u64 gpa)
 	return RESUME;
 }
 
-enum exit_result exit_ept_violation(struct vcpu *v, struct vm_exit *e)
+static enum exit_result ept_violation(struct vcpu *v, struct vm_exit *e)
 {
 	/* With IDT-vectoring information valid the access was made by the
 	 * delivery of an event (a stack push or an IDT read landing in MMIO,
@@ -113,6 +114,17 @@ enum exit_result exit_ept_violation(struct vcpu *v, struct vm_exit *e)
 		e->ept.fetch ? "fetch" : e->ept.write ? "write" : "read",
 		(unsigned long long)vmcs_readnat(GUEST_RIP));
 	return KILL_VM;
+}
+
+/* Under the VM's lock (its MMIO devices and bus), taken here as exit_io does. */
+enum exit_result exit_ept_violation(struct vcpu *v, struct vm_exit *e)
+{
+	enum exit_result r;
+
+	spin_lock(&v->vm->lock);
+	r = ept_violation(v, e);
+	spin_unlock(&v->vm->lock);
+	return r;
 }
 
 /* A misconfigured EPT entry is Keel's bug, not the guest's, but only this
