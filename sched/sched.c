@@ -6,12 +6,14 @@
  * timer ends the slice; what it ran is charged.
  *
  * Placement: a new vCPU is homed on the allowed CPU (the VM's affinity)
- * with the fewest vCPUs. Balancing: before each decision a CPU with fewer
- * queued vCPUs than another by two or more takes one over (never the one
- * running there, nor one whose VMCS another CPU still holds: a CPU keeps
- * its last vCPU loaded while it idles, so that vCPU's wake-up costs no
- * state switch; it runs there). EEVDF's bound then holds per CPU among
- * the vCPUs queued on it.
+ * with the fewest vCPUs. Balancing: before each decision a CPU takes one
+ * vCPU over from the most loaded CPU (load: the weights queued) when that
+ * narrows the gap (never the one running there, nor one whose VMCS
+ * another CPU still holds: a CPU keeps its last vCPU loaded while it
+ * idles, so that vCPU's wake-up costs no state switch; it runs there).
+ * EEVDF's bound then holds per CPU among the vCPUs queued on it; across
+ * CPUs the shares are as proportional as whole vCPUs placed by weight
+ * allow (no vCPU takes more than one CPU).
  *
  * One lock (sched_lock) guards every queue, the groups and the VM list:
  * it is held for a decision (microseconds per slice of milliseconds), not
@@ -306,33 +308,67 @@ static unsigned sched_sync(unsigned cpu, u64 now)
 	return rq->nr_queued;
 }
 
-/* A queued vCPU of rq that cpu may take: not running, its VMCS on no
- * other CPU, the VM's affinity allowing cpu. */
-static struct sched_entity *movable(struct runqueue *rq, unsigned cpu)
+/* What an entity weighs on its run queue: its VM's weight shared by the
+ * VM's runnable vCPUs, as the policy weighs it (x256 to keep fractions). */
+static u64 se_load(const struct sched_entity *se)
 {
+	const struct sched_group *g = se->group;
+
+	return (u64)g->weight * 256 / MAX(g->nr_runnable, 1u);
+}
+
+static u64 rq_load(const struct runqueue *rq)
+{
+	u64 load = 0;
+
+	for (const struct sched_entity *se = rq->head; se; se = se->next)
+		load += se_load(se);
+	return load;
+}
+
+/* The heaviest queued vCPU of rq that cpu may take and whose move narrows
+ * the load gap (its load below the gap): not running, its VMCS on no
+ * other CPU, the VM's affinity allowing cpu. */
+static struct sched_entity *movable(struct runqueue *rq, unsigned cpu, u64 gap)
+{
+	struct sched_entity *best = NULL;
+
 	for (struct sched_entity *se = rq->head; se; se = se->next) {
 		struct vcpu *v = vcpu_of(se);
 		int res = __atomic_load_n(&v->resident_cpu, __ATOMIC_ACQUIRE);
 
-		if (se != rq->curr && (res < 0 || res == (int)cpu) && cpu_allowed(v->vm, cpu))
-			return se;
+		if (se == rq->curr || (res >= 0 && res != (int)cpu) || !cpu_allowed(v->vm, cpu) ||
+		    se_load(se) >= gap)
+			continue;
+		if (!best || se_load(se) > se_load(best))
+			best = se;
 	}
-	return NULL;
+	return best;
 }
 
-/* Take one vCPU over from the busiest CPU when it has two or more queued
- * vCPUs more than this one. Called with sched_lock held. */
+/*
+ * Take one vCPU over from the most loaded CPU when that narrows the gap
+ * between the two: loads are the weights queued, so weights 1:2:4 on two
+ * CPUs end as 4 alone and 1+2 together, the closest to proportional that
+ * whole vCPUs allow. A lone running vCPU is never moved. Called with
+ * sched_lock held.
+ */
 static void sched_balance(unsigned cpu, u64 now)
 {
+	u64 mine = rq_load(&rqs[cpu]), most = mine;
 	unsigned busiest = cpu;
 	struct sched_entity *se;
 
-	for (unsigned c = 0; c < cpu_count; c++)
-		if (rqs[c].nr_queued > rqs[busiest].nr_queued)
+	for (unsigned c = 0; c < cpu_count; c++) {
+		u64 load = c == cpu ? mine : rq_load(&rqs[c]);
+		if (load > most) {
+			most = load;
 			busiest = c;
-	if (busiest == cpu || rqs[busiest].nr_queued < rqs[cpu].nr_queued + 2)
+		}
+	}
+	if (busiest == cpu || rqs[busiest].nr_queued < 2)
 		return;
-	se = movable(&rqs[busiest], cpu);
+	se = movable(&rqs[busiest], cpu, most - mine);
 	if (!se)
 		return;
 	rq_dequeue(&rqs[busiest], se, now);

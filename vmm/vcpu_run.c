@@ -225,10 +225,15 @@ void vcpu_run(struct vcpu *v, u64 slice_tsc)
 	}
 	v->yield = false;
 	/* Device code on other CPUs reads running_cpu after setting irq_check
-	 * (vcpu_kick): store, then fence, then the loop's first load. */
+	 * (vcpu_kick), the shell after setting paused (vm_pause): store, then
+	 * fence, then the loads. */
 	__atomic_store_n(&v->running_cpu, (int)this_cpu()->cpu_id, __ATOMIC_RELAXED);
 	v->cpus_ran |= (u32)BIT(this_cpu()->cpu_id);
 	smp_mb();
+	if (unlikely(v->vm->paused)) {		/* paused since it was picked */
+		__atomic_store_n(&v->running_cpu, -1, __ATOMIC_RELEASE);
+		return;
+	}
 	v->slice_end_tsc = rdtsc() + slice_tsc;
 	v->rearm = true;
 	if (unlikely(vcpu_measure_exits))

@@ -510,7 +510,7 @@ MiB_BYTES = 1 << 20
 
 
 def bench_sched(kernel: Path, keep: bool, scale: float) -> int:
-    """CPU shares of the sched-shares scenario's spin guests on one CPU."""
+    """CPU shares of the spin guests: sched-shares on one CPU, sched-smp-weights on two."""
     s = next(x for x in sc_table.SCENARIOS if x.name == "sched-shares")
     r = run_scenario(s, kernel, scale)
     if not r.ok:
@@ -527,6 +527,22 @@ def bench_sched(kernel: Path, keep: bool, scale: float) -> int:
           f"{count * sc_table.SPIN_INSNS / ticks:.2%} of the CPU")
     if not keep:
         shutil.rmtree(BUILD / "system" / s.name, ignore_errors=True)
+
+    s2 = next(x for x in sc_table.SCENARIOS if x.name == "sched-smp-weights")
+    r2 = run_scenario(s2, kernel, scale)
+    if not r2.ok:
+        report(r2, keep)
+        print("bench: FAILED: sched-smp-weights did not pass")
+        return 1
+    print()
+    print("bench: proportional share on two CPUs (one vCPU takes at most one CPU: w4 gets its own)")
+    print(f"{'vm':<8} | {'weight':>6} | {'CPUs':>7} | {'ideal':>7} | error")
+    print(f"{'-' * 8}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}")
+    used = sc_table.smp_weight_used(r2.log)
+    for n, (w, want) in sc_table.SMP_WEIGHTS.items():
+        print(f"{n:<8} | {w:>6} | {used[n]:>7.4f} | {want:>7.4f} | {used[n] / want - 1:+.2%}")
+    if not keep:
+        shutil.rmtree(BUILD / "system" / s2.name, ignore_errors=True)
     return 0
 
 

@@ -299,6 +299,32 @@ def smp_balance(log: str) -> list[str]:
     return problems
 
 
+# Weights 1:2:4 on two host CPUs: one vCPU can use at most one CPU, so the
+# proportional split is w4 alone (1 CPU) and w1:w2 sharing the other
+# (1/3 and 2/3); the balancer must get there from placement by count.
+SMP_WEIGHTS = {"v1": (100, 1 / 3), "v2": (200, 2 / 3), "v4": (400, 1.0)}
+SMP_WEIGHTED = [Guest("spin.bin", "long", name=n, weight=w) for n, (w, _) in SMP_WEIGHTS.items()]
+
+
+def smp_weight_used(log: str) -> dict[str, float]:
+    """CPUs each weighted VM used (its counts times SPIN_INSNS over its ticks)."""
+    used = {}
+    for n in SMP_WEIGHTS:
+        m = re.search(GUEST_LINE.format(name=n) + r"spin: (\d+) in (\d+)", log, re.M)
+        if m:
+            used[n] = int(m.group(1)) * SPIN_INSNS / int(m.group(2))
+    return used
+
+
+def smp_weight_shares(log: str) -> list[str]:
+    """Each VM's CPU within 5% of its proportional share on two CPUs."""
+    used = smp_weight_used(log)
+    if len(used) != len(SMP_WEIGHTS):
+        return ["missing spin: lines"]
+    return [f"{n}: used {used[n]:.3f} of a CPU, want {want:.3f} (+-5%)"
+            for n, (_, want) in SMP_WEIGHTS.items() if abs(used[n] / want - 1) > 0.05]
+
+
 def runaway_last(log: str) -> list[str]:
     """hello finished while runaway was still spinning with interrupts off."""
     hello = re.search(r"vm hello: stopped: exit code 0", log)
@@ -540,6 +566,10 @@ SCENARIOS: list[Scenario] = [
              SMP_SCHED, [says(n, r"spin: \d+ in \d+") for n in SMP_SPIN]
              + [says(h, "PASS hello") for h in ("h1", "h2", "h3")] + [ALL_STOPPED],
              checks=[smp_balance], cpus=2, timeout=180),
+    Scenario("sched-smp-weights", "two host CPUs, weights 1:2:4: the heaviest VM gets a CPU "
+             "of its own, the others share the second 1:2 (within 5%)",
+             SMP_WEIGHTED, [says(n, r"spin: \d+ in \d+") for n in SMP_WEIGHTS] + [ALL_STOPPED],
+             checks=[smp_weight_shares], cpus=2, timeout=120),
     Scenario("runaway", "a guest spinning with interrupts off and no exits does not starve "
              "the VM beside it",
              [Guest("runaway.bin", "long"), HELLO],
