@@ -273,15 +273,14 @@ static u64 sched_service_timers(unsigned cpu)
 		struct vm *vm = vms[i];
 		if (vm->state == VM_STOPPED || !vm_served_by(vm, cpu))
 			continue;
-		if (vm->timers_dirty || rdtsc() >= vm->timer_deadline_tsc) {
-			spin_lock(&vm->lock);
+		spin_lock(&vm->lock);
+		if (vm->timers_dirty || rdtsc() >= vm->timer_deadline_tsc)
 			vm_timers_run(vm);
-			spin_unlock(&vm->lock);
-		}
 		if (vm->timer_deadline_tsc != UINT64_MAX)
 			next = MIN(next, vm->timer_deadline_tsc);
 		else if (!vm->paused && vm_all_asleep(vm))
 			vm_stop(vm, "halted, and no interrupt source can wake it");
+		spin_unlock(&vm->lock);
 	}
 	return next;
 }
