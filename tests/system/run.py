@@ -511,38 +511,39 @@ MiB_BYTES = 1 << 20
 
 def bench_sched(kernel: Path, keep: bool, scale: float) -> int:
     """CPU shares of the spin guests: sched-shares on one CPU, sched-smp-weights on two."""
-    s = next(x for x in sc_table.SCENARIOS if x.name == "sched-shares")
-    r = run_scenario(s, kernel, scale)
-    if not r.ok:
-        report(r, keep)
-        print("bench: FAILED: sched-shares did not pass")
+    def passing(name: str) -> Result | None:
+        s = next(x for x in sc_table.SCENARIOS if x.name == name)
+        r = run_scenario(s, kernel, scale)
+        if not r.ok:
+            report(r, keep)
+            print(f"bench: FAILED: {name} did not pass")
+            return None
+        if not keep:
+            shutil.rmtree(BUILD / "system" / name, ignore_errors=True)
+        return r
+
+    def table(title: str, what: str, rows: list[tuple[str, int, float, float]]) -> None:
+        print(title)
+        print(f"{'vm':<8} | {'weight':>6} | {what:>7} | {'ideal':>7} | error")
+        print(f"{'-' * 8}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}")
+        for n, w, got, want in rows:
+            print(f"{n:<8} | {w:>6} | {got:>7.4f} | {want:>7.4f} | {got / want - 1:+.2%}")
+
+    r = passing("sched-shares")
+    if not r:
         return 1
-    print("bench: proportional share on one CPU (EEVDF; counts of tests/guests/spin.asm over 3 s)")
-    print(f"{'vm':<8} | {'weight':>6} | {'share':>7} | {'ideal':>7} | error")
-    print(f"{'-' * 8}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}")
-    for n, got, want in sc_table.spin_shares(r.log):
-        print(f"{n:<8} | {sc_table.SPIN_WEIGHTS[n]:>6} | {got:>7.4f} | {want:>7.4f} | {got / want - 1:+.2%}")
+    table("bench: proportional share on one CPU (EEVDF; counts of tests/guests/spin.asm over 3 s)",
+          "share", [(n, sc_table.SPIN_WEIGHTS[n], got, want) for n, got, want in sc_table.spin_shares(r.log)])
     count, ticks = sc_table.spin_counts(r.log)[sc_table.SPIN_CAPPED]
     print(f"{sc_table.SPIN_CAPPED}: weight 10000, cap {sc_table.SPIN_CAP}%: used "
           f"{count * sc_table.SPIN_INSNS / ticks:.2%} of the CPU")
-    if not keep:
-        shutil.rmtree(BUILD / "system" / s.name, ignore_errors=True)
-
-    s2 = next(x for x in sc_table.SCENARIOS if x.name == "sched-smp-weights")
-    r2 = run_scenario(s2, kernel, scale)
-    if not r2.ok:
-        report(r2, keep)
-        print("bench: FAILED: sched-smp-weights did not pass")
+    r = passing("sched-smp-weights")
+    if not r:
         return 1
+    used = sc_table.smp_weight_used(r.log)
     print()
-    print("bench: proportional share on two CPUs (one vCPU takes at most one CPU: w4 gets its own)")
-    print(f"{'vm':<8} | {'weight':>6} | {'CPUs':>7} | {'ideal':>7} | error")
-    print(f"{'-' * 8}-+-{'-' * 6}-+-{'-' * 7}-+-{'-' * 7}-+-{'-' * 7}")
-    used = sc_table.smp_weight_used(r2.log)
-    for n, (w, want) in sc_table.SMP_WEIGHTS.items():
-        print(f"{n:<8} | {w:>6} | {used[n]:>7.4f} | {want:>7.4f} | {used[n] / want - 1:+.2%}")
-    if not keep:
-        shutil.rmtree(BUILD / "system" / s2.name, ignore_errors=True)
+    table("bench: proportional share on two CPUs (one vCPU takes at most one CPU: w4 gets its own)",
+          "CPUs", [(n, w, used[n], want) for n, (w, want) in sc_table.SMP_WEIGHTS.items()])
     return 0
 
 
