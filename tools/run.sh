@@ -93,7 +93,7 @@ if [ "$emu" = kvm ]; then
 	tools/mkusb.py -o "$RUN/keel-usb.img" --config tools/example.toml --cmdline "$cmdline" \
 		--guests "$guests" --kernel "$BUILD/keel.elf" --guest-dir "$BUILD/guests" \
 		--efi "$BUILD/efi/BOOTX64.EFI"
-	set -- -machine q35 -accel kvm -cpu host,+vmx -m 512 -display none -monitor none \
+	set -- -machine q35 -accel kvm -cpu host,+vmx -smp 2 -m 512 -display none -monitor none \
 		-serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-drive "if=none,id=stick,format=raw,file=$RUN/keel-usb.img" \
 		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=stick,bootindex=0
@@ -122,7 +122,7 @@ else
 fi
 cat >"$RUN/bochsrc" <<EOF
 megs: 384
-cpu: model=corei7_haswell_4770, count=1, ips=100000000, reset_on_triple_fault=0
+cpu: model=corei7_haswell_4770, count=2, ips=100000000, reset_on_triple_fault=0
 clock: sync=none, time0=946684800
 romimage: file=$BOCHS_SHARE/BIOS-bochs-latest
 vgaromimage: file=$BOCHS_SHARE/VGABIOS-lgpl-latest
