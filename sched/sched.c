@@ -124,19 +124,6 @@ struct vm *sched_vm_find(const char *name)
 	return NULL;
 }
 
-/* Make the vCPUs of vm leave their CPUs now (pause, stop). */
-static void vm_kick_vcpus(struct vm *vm)
-{
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		struct vcpu *v = vm->vcpus[i];
-		int cpu = __atomic_load_n(&v->running_cpu, __ATOMIC_ACQUIRE);
-
-		v->yield = true;
-		if (cpu >= 0)
-			smp_kick((unsigned)cpu);
-	}
-}
-
 int vm_pause(struct vm *vm)
 {
 	if (vm->state == VM_STOPPED)
@@ -144,8 +131,10 @@ int vm_pause(struct vm *vm)
 	if (vm->paused)
 		return -EALREADY;
 	vm->paused = true;
-	smp_mb();
-	vm_kick_vcpus(vm);
+	for (unsigned i = 0; i < vm->nvcpus; i++) {	/* off their CPUs now */
+		vm->vcpus[i]->yield = true;
+		vcpu_interrupt(vm->vcpus[i]);
+	}
 	log_info("vm %s: paused", vm->name);
 	return 0;
 }
@@ -259,15 +248,40 @@ static bool vm_all_asleep(const struct vm *vm)
 	return true;
 }
 
-/*
- * Run the due device timers of the VMs this CPU serves; returns the
- * earliest deadline left (TSC), UINT64_MAX if none. A VM whose vCPUs all
- * sleep with no timer armed can never wake again (console input aside):
- * it is stopped. Called with sched_lock held.
- */
-static u64 sched_service_timers(unsigned cpu)
+/* The earliest device deadlines (TSC, UINT64_MAX: none) of the VMs a CPU
+ * serves: the first and its VM, and the earliest among the other VMs (the
+ * slice of the first VM's vCPU ends there). */
+struct deadlines {
+	u64 first, others;
+	const struct vm *first_vm;
+};
+
+static void deadlines_add(struct deadlines *d, const struct vm *vm, u64 t)
 {
-	u64 next = UINT64_MAX;
+	if (t < d->first) {
+		d->others = d->first;
+		d->first = t;
+		d->first_vm = vm;
+	} else if (t < d->others) {
+		d->others = t;
+	}
+}
+
+/* The latest a vCPU of vm may run before another served VM's timer is due. */
+static u64 deadline_besides(const struct deadlines *d, const struct vm *vm)
+{
+	return vm == d->first_vm ? d->others : d->first;
+}
+
+/*
+ * Run the due device timers of the VMs this CPU serves and note the
+ * deadlines left. A VM whose vCPUs all sleep with no timer armed can never
+ * wake again (console input aside): it is stopped. Called with sched_lock
+ * held.
+ */
+static struct deadlines sched_service_timers(unsigned cpu)
+{
+	struct deadlines d = { UINT64_MAX, UINT64_MAX, NULL };
 
 	for (unsigned i = 0; i < nvms; i++) {
 		struct vm *vm = vms[i];
@@ -277,12 +291,12 @@ static u64 sched_service_timers(unsigned cpu)
 		if (vm->timers_dirty || rdtsc() >= vm->timer_deadline_tsc)
 			vm_timers_run(vm);
 		if (vm->timer_deadline_tsc != UINT64_MAX)
-			next = MIN(next, vm->timer_deadline_tsc);
+			deadlines_add(&d, vm, vm->timer_deadline_tsc);
 		else if (!vm->paused && vm_all_asleep(vm))
 			vm_stop(vm, "halted, and no interrupt source can wake it");
 		spin_unlock(&vm->lock);
 	}
-	return next;
+	return d;
 }
 
 /* Queue the runnable vCPUs homed on cpu, take the others off; returns how
@@ -389,27 +403,16 @@ static void sched_idle(struct percpu *cpu, u64 deadline)
 	cpu->idle = false;
 }
 
-/* The earliest timer deadline (TSC) of the VMs this CPU serves, but vm:
- * the slice of vm's vCPU ends there, so the others' timers are not late. */
-static u64 others_deadline(unsigned cpu, const struct vm *vm)
-{
-	u64 next = UINT64_MAX;
-
-	for (unsigned i = 0; i < nvms; i++)
-		if (vms[i] != vm && vms[i]->state != VM_STOPPED && vm_served_by(vms[i], cpu))
-			next = MIN(next, vms[i]->timer_deadline_tsc);
-	return next;
-}
-
 /* Something to pick, or the wake-up time (TSC) to sleep until. */
 static struct sched_entity *sched_decide(unsigned cpu, u64 *slice_tsc, u64 *sleep_until)
 {
 	struct runqueue *rq = &rqs[cpu];
 	struct sched_entity *se;
+	struct deadlines d;
 	u64 now, slice, deadline;
 
 	spin_lock(&sched_lock);
-	deadline = sched_service_timers(cpu);
+	d = sched_service_timers(cpu);
 	now = time_now_ns();
 	sched_sync(cpu, now);
 	sched_balance(cpu, now);
@@ -418,14 +421,14 @@ static struct sched_entity *sched_decide(unsigned cpu, u64 *slice_tsc, u64 *slee
 		if (rq->nr_queued == 1 && !se->group->cap)
 			slice = SCHED_SLICE_ALONE_NS;
 		*slice_tsc = time_ns_to_tsc(now + slice) - time_ns_to_tsc(now);
-		deadline = others_deadline(cpu, vcpu_of(se)->vm);
+		deadline = deadline_besides(&d, vcpu_of(se)->vm);
 		if (deadline != UINT64_MAX) {
 			u64 tsc = rdtsc();
 			*slice_tsc = MIN(*slice_tsc, deadline > tsc ? deadline - tsc : 0);
 		}
 	} else {
 		u64 wake = rq_next_wakeup(rq, now);
-		*sleep_until = MIN(deadline, wake == UINT64_MAX ? UINT64_MAX : time_ns_to_tsc(wake));
+		*sleep_until = MIN(d.first, wake == UINT64_MAX ? UINT64_MAX : time_ns_to_tsc(wake));
 	}
 	spin_unlock(&sched_lock);
 	return se;

@@ -265,11 +265,9 @@ static void vcpu_skip_insn(void)
  * the reason set (SDM Vol 3 27.8): the guest state is bad. */
 static void vcpu_entry_failure(struct vcpu *v, u32 raw)
 {
-	spin_lock(&v->vm->lock);
-	vm_stop(v->vm, "VM-entry failure, reason %s (%u), qualification 0x%llx",
-		vmx_exit_reason_name(raw & 0xffff), raw & 0xffff,
-		(unsigned long long)vmcs_readnat(EXIT_QUALIFICATION));
-	spin_unlock(&v->vm->lock);
+	vm_lock_and_stop(v->vm, "VM-entry failure, reason %s (%u), qualification 0x%llx",
+			 vmx_exit_reason_name(raw & 0xffff), raw & 0xffff,
+			 (unsigned long long)vmcs_readnat(EXIT_QUALIFICATION));
 	vmcs_dump_guest();
 }
 

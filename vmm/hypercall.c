@@ -40,9 +40,7 @@ static s64 hc_console_write(struct vcpu *v, u64 gpa, u64 len, u64 a2)
 
 static s64 hc_exit(struct vcpu *v, u64 code, u64 a1, u64 a2)
 {
-	spin_lock(&v->vm->lock);
-	vm_stop(v->vm, "exit code %llu", (unsigned long long)code);
-	spin_unlock(&v->vm->lock);
+	vm_lock_and_stop(v->vm, "exit code %llu", (unsigned long long)code);
 	return 0;
 }
 

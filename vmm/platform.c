@@ -32,17 +32,23 @@
  * homed on it (to wake up and run it). Called with the VM's lock held. */
 void vcpu_kick(struct vcpu *v)
 {
-	int cpu;
-
 	v->irq_check = true;
 	if (v->state == VCPU_HALTED && vcpu_pending_vector(v) >= 0)
 		v->state = VCPU_RUNNABLE;
-	smp_mb();		/* irq_check before running_cpu (vcpu_run: the reverse) */
-	cpu = __atomic_load_n(&v->running_cpu, __ATOMIC_RELAXED);
-	if (cpu >= 0)
-		smp_kick((unsigned)cpu);
-	else if (v->state == VCPU_RUNNABLE && percpus[v->home_cpu].idle)
+	if (!vcpu_interrupt(v) && v->state == VCPU_RUNNABLE && percpus[v->home_cpu].idle)
 		smp_kick(v->home_cpu);
+}
+
+bool vcpu_interrupt(struct vcpu *v)
+{
+	int cpu;
+
+	smp_mb();		/* the caller's store before running_cpu (vcpu_run: the reverse) */
+	cpu = __atomic_load_n(&v->running_cpu, __ATOMIC_RELAXED);
+	if (cpu < 0)
+		return false;
+	smp_kick((unsigned)cpu);
+	return true;
 }
 
 /* The host's wall clock, seconds since 1970: its RTC read once, then

@@ -106,9 +106,7 @@ static int shell_vm_action(void *ctx, const char *name, enum shell_action action
 	case SHELL_DESTROY:
 		if (vm->state == VM_STOPPED)
 			return -EALREADY;
-		spin_lock(&vm->lock);
-		vm_stop(vm, "destroyed from the shell");
-		spin_unlock(&vm->lock);
+		vm_lock_and_stop(vm, "destroyed from the shell");
 		return 0;
 	case SHELL_CONSOLE:
 		if (vm->state == VM_STOPPED)
@@ -123,13 +121,8 @@ static int shell_vm_action(void *ctx, const char *name, enum shell_action action
  * off as [host] shutdown says once none is left (boot/main.c). */
 static void shell_vm_shutdown(void *ctx)
 {
-	for (unsigned i = 0; i < sched_vm_count(); i++) {
-		struct vm *vm = sched_vm_at(i);
-
-		spin_lock(&vm->lock);
-		vm_stop(vm, "host shutdown from the shell");
-		spin_unlock(&vm->lock);
-	}
+	for (unsigned i = 0; i < sched_vm_count(); i++)
+		vm_lock_and_stop(sched_vm_at(i), "host shutdown from the shell");
 	shutdown_requested = true;
 }
 

@@ -105,23 +105,16 @@ static int vcpu_switch_to(struct vcpu *next)
 }
 
 /* VMLAUNCH/VMRESUME itself failed: the VMCS is bad (SDM Vol 3 31.4). */
-static void vcpu_entry_failed_unlocked(struct vcpu *v, int how)
+static void vcpu_entry_failed(struct vcpu *v, int how)
 {
 	if (how == 1) {
-		vm_stop(v->vm, "VM entry failed: VMfailInvalid (no current VMCS)");
+		vm_lock_and_stop(v->vm, "VM entry failed: VMfailInvalid (no current VMCS)");
 		return;
 	}
 	u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
-	vm_stop(v->vm, "VM entry failed: VM-instruction error %u (%s)", err,
-		vmx_instruction_error_name(err));
+	vm_lock_and_stop(v->vm, "VM entry failed: VM-instruction error %u (%s)", err,
+			 vmx_instruction_error_name(err));
 	vmcs_dump_guest();
-}
-
-static void vcpu_entry_failed(struct vcpu *v, int how)
-{
-	spin_lock(&v->vm->lock);
-	vcpu_entry_failed_unlocked(v, how);
-	spin_unlock(&v->vm->lock);
 }
 
 /*
@@ -206,9 +199,7 @@ int vcpu_start_at(struct vcpu *v, const struct vcpu_boot_state *s)
 void vcpu_run(struct vcpu *v, u64 slice_tsc)
 {
 	if (vcpu_switch_to(v)) {
-		spin_lock(&v->vm->lock);
-		vm_stop(v->vm, "VMPTRLD of its VMCS failed");
-		spin_unlock(&v->vm->lock);
+		vm_lock_and_stop(v->vm, "VMPTRLD of its VMCS failed");
 		return;
 	}
 	if (unlikely(v->boot_pending)) {
@@ -217,9 +208,7 @@ void vcpu_run(struct vcpu *v, u64 slice_tsc)
 		kfree(v->boot_pending);
 		v->boot_pending = NULL;
 		if (err) {
-			spin_lock(&v->vm->lock);
-			vm_stop(v->vm, "its start-up state is invalid (error %d)", err);
-			spin_unlock(&v->vm->lock);
+			vm_lock_and_stop(v->vm, "its start-up state is invalid (error %d)", err);
 			return;
 		}
 	}

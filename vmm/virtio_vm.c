@@ -144,7 +144,6 @@ static void vm_nic_deliver(void *ctx, const u8 *frame, size_t len)
 	struct nic_inbox *in = s->inbox;
 	struct vm *vm = s->vm;
 	struct vcpu *v = vm->vcpus[0];
-	int cpu;
 
 	if (spin_trylock(&vm->lock)) {
 		s->net_rx(&s->net, frame, len);
@@ -162,9 +161,8 @@ static void vm_nic_deliver(void *ctx, const u8 *frame, size_t len)
 	}
 	spin_unlock(&in->lock);
 	vm->timers_dirty = true;
-	smp_mb();
-	cpu = __atomic_load_n(&v->running_cpu, __ATOMIC_RELAXED);
-	smp_kick(cpu >= 0 ? (unsigned)cpu : v->home_cpu);
+	if (!vcpu_interrupt(v))
+		smp_kick(v->home_cpu);
 }
 
 void vm_virtio_drain(struct vm *vm)

@@ -9,7 +9,6 @@
 #include "arch/msr.h"
 #include "mm/mm.h"
 #include "lib/log.h"
-#include "arch/smp.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -109,27 +108,38 @@ void vm_destroy(struct vm *vm)
 	kfree(vm);
 }
 
+static void vm_vstop(struct vm *vm, const char *fmt, va_list ap)
+{
+	if (vm->state == VM_STOPPED)
+		return;
+	keel_vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
+	vm->state = VM_STOPPED;
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i]->state = VCPU_STOPPED;
+		vcpu_interrupt(vm->vcpus[i]);		/* leave the guest now */
+	}
+	vm_console_flush(vm);
+	log_info("vm %s: stopped: %s", vm->name, vm->stop_reason);
+}
+
 void vm_stop(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (vm->state == VM_STOPPED)
-		return;
 	va_start(ap, fmt);
-	keel_vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
+	vm_vstop(vm, fmt, ap);
 	va_end(ap);
-	vm->state = VM_STOPPED;
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		int cpu;
+}
 
-		vm->vcpus[i]->state = VCPU_STOPPED;
-		smp_mb();
-		cpu = __atomic_load_n(&vm->vcpus[i]->running_cpu, __ATOMIC_RELAXED);
-		if (cpu >= 0)
-			smp_kick((unsigned)cpu);	/* leave the guest now */
-	}
-	vm_console_flush(vm);
-	log_info("vm %s: stopped: %s", vm->name, vm->stop_reason);
+void vm_lock_and_stop(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	spin_lock(&vm->lock);
+	va_start(ap, fmt);
+	vm_vstop(vm, fmt, ap);
+	va_end(ap);
+	spin_unlock(&vm->lock);
 }
 
 void vm_console_flush(struct vm *vm)

@@ -30,6 +30,10 @@ exit_handler_t exit_intr_window;
 /* Something may now be pending for v: re-evaluate before its next entry,
  * and wake it if it is halted. */
 void vcpu_kick(struct vcpu *v);
+/* After a store v's CPU must see before it enters again (irq_check, its
+ * state, yield): kick the CPU running v, if one does, so it leaves the
+ * guest and looks. True when v was running (vmm/platform.c). */
+bool vcpu_interrupt(struct vcpu *v);
 
 /* Platform (vmm/platform.c). */
 int vm_platform_init(struct vm *vm);

@@ -84,8 +84,10 @@ struct vm {
 struct vm *vm_create(const char *name, u64 ram_size, unsigned nvcpus);
 void vm_destroy(struct vm *vm);
 /* Stop every vCPU of the VM and record why ("exit code 0", "triple fault at
- * RIP 0x..."); logs "vm NAME: stopped: REASON". */
+ * RIP 0x..."); logs "vm NAME: stopped: REASON". The caller holds vm->lock;
+ * vm_lock_and_stop() is for one that does not. */
 void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+void vm_lock_and_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 /* One byte of guest console output: lines go to the host console as
  * "NAME| text". */
 void vm_console_putc(struct vm *vm, u8 ch);
