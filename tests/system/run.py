@@ -157,10 +157,9 @@ def emulator_command(s: Scenario, d: Path, iso: Path, serial: Path, tty: str | N
 def run_emulator(argv: list[str], d: Path, timeout: float,
                  marker: tuple[Path, str] | None = None, marks: dict | None = None) -> tuple[bool, float]:
     """Run it in its own process group; kill the group at the timeout.
-    Returns (timed_out, seconds). With marker = (serial log, regex), the wall
-    time at which the regex first matched the log goes to marks["marker_s"]."""
-    if marker:
-        return _run_watching(argv, d, timeout, marker, marks)
+    Returns (timed_out, seconds). With marker = (serial log, regex), the serial
+    log is polled while it runs and the wall time at which the regex first
+    matched goes to marks["marker_s"]."""
     t0 = time.monotonic()
     with open(d / "emulator.out", "wb") as out:
         try:
@@ -171,37 +170,19 @@ def run_emulator(argv: list[str], d: Path, timeout: float,
         with _live_lock:
             _live.add(p)
         try:
-            p.wait(timeout=timeout)
-            return False, time.monotonic() - t0
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-            return True, time.monotonic() - t0
-        finally:
-            with _live_lock:
-                _live.discard(p)
-
-
-def _run_watching(argv: list[str], d: Path, timeout: float, marker: tuple[Path, str],
-                  marks: dict) -> tuple[bool, float]:
-    """run_emulator, polling the serial log for a marker while it runs."""
-    t0 = time.monotonic()
-    with open(d / "emulator.out", "wb") as out:
-        p = subprocess.Popen(argv, cwd=d, stdin=subprocess.DEVNULL, stdout=out,
-                             stderr=subprocess.STDOUT, start_new_session=True)
-        with _live_lock:
-            _live.add(p)
-        try:
-            while p.poll() is None:
+            while True:
                 now = time.monotonic() - t0
-                if "marker_s" not in marks and re.search(marker[1], read_log(marker[0]), re.M):
+                if marker and "marker_s" not in marks and re.search(marker[1], read_log(marker[0]), re.M):
                     marks["marker_s"] = now
                 if now > timeout:
                     os.killpg(p.pid, signal.SIGKILL)
                     p.wait()
                     return True, now
-                time.sleep(0.2)
-            return False, time.monotonic() - t0
+                try:
+                    p.wait(timeout=0.2 if marker else timeout - now)
+                    return False, time.monotonic() - t0
+                except subprocess.TimeoutExpired:
+                    pass
         finally:
             with _live_lock:
                 _live.discard(p)
