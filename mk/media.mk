@@ -8,8 +8,7 @@ EFI_BUILD := $(BUILD)/efi
 GNUEFI    := /usr/lib
 # The loader, and the parts of Keel it shares: the keel.toml parser and
 # what it needs (one parser, so the loader and Keel read the file alike).
-EFI_SRCS  := $(wildcard boot/efi/*.c) boot/efi/trampoline.S \
-	lib/toml.c lib/toml_value.c vmm/config.c vmm/config_keys.c lib/printf.c lib/string.c
+EFI_SRCS  := $(wildcard boot/efi/*.c) boot/efi/trampoline.S $(SRC_CONFIG)
 EFI_OBJS  := $(patsubst %,$(EFI_BUILD)/%.o,$(EFI_SRCS))
 
 # UEFI applications are position-independent PE32+ images using the
@@ -21,10 +20,6 @@ EFI_CFLAGS := -std=gnu11 -O2 -ffreestanding -fpic -fshort-wchar -fno-stack-prote
 EFI_LDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -T $(GNUEFI)/elf_x86_64_efi.lds
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 	-j '.rel.*' -j '.rela.*' -j .reloc
-
-# The example's guests: bare names from build/guests, paths under build/.
-EXAMPLE_GUESTS = $$(for g in $$(cat tools/example.guests); do \
-	case $$g in */*) echo $(BUILD)/$$g;; *) echo $$g;; esac; done)
 
 $(EFI_BUILD)/%.c.o: %.c mk/media.mk
 	@mkdir -p $(dir $@)
@@ -54,20 +49,3 @@ usb: check-deps $(BUILD)/keel-usb.img
 
 pxe: check-deps $(BUILD)/keel.elf $(GUESTS_BIN) linux
 	tools/mkpxe.py -o $(BUILD)/pxe --config tools/example.toml --guests "$(EXAMPLE_GUESTS)"
-
-# Host tests of the loader's boot information against a fake firmware,
-# parsed back by Keel's multiboot2 parser (cmocka, ASan/UBSan); run by make unit.
-EFI_TEST_SRCS := boot/efi/test/test_mbi.c boot/efi/mbi.c boot/multiboot2.c boot/mmap.c
-
-$(EFI_BUILD)/test_mbi: $(EFI_TEST_SRCS) boot/efi/loader.h mk/media.mk
-	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	@$(HOSTCC) -std=gnu11 -O1 -g $(SANITIZE) -DKEEL_HOST_TEST -DGNU_EFI_USE_MS_ABI \
-		-I/usr/include/efi -I/usr/include/efi/x86_64 -Iinclude -Iboot/efi \
-		-Wall -Wextra -Werror -Wno-unused-parameter -o $@ $(EFI_TEST_SRCS) $(HOSTLIBS)
-
-.PHONY: efi-test
-efi-test: check-deps $(EFI_BUILD)/test_mbi
-	@$(EFI_BUILD)/test_mbi
-
-unit: efi-test

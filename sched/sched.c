@@ -25,15 +25,15 @@
  * to their deadlines and sleeps until them when idle.
  */
 #include "sched/sched.h"
-#include "vmm/vcpu_setup.h"
+#include "vmm/core/vcpu_setup.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/spinlock.h"
 #include "arch/vmx.h"
 #include "arch/smp.h"
-#include "vmm/intr.h"
-#include "vmm/console.h"
+#include "vmm/core/intr.h"
+#include "vmm/mgmt/console.h"
 #include "arch/hw.h"
 #include "arch/cpu.h"
 #include "lib/time.h"

@@ -17,7 +17,7 @@
 
 #include "lib/string.h"
 #include "lib/toml.h"
-#include "vmm/config.h"
+#include "vmm/config/config.h"
 
 #define FILE_MAX (1 << 20)	/* far above what CONFIG_ARENA_SIZE can hold */
 

@@ -1,14 +1,14 @@
 /*
  * Which files keel.toml needs on the medium: every valid VM's kernel,
  * initrd and disks[].image, read by Keel's own parser (lib/toml.c,
- * vmm/config.c; docs/config.md), so the loader and Keel never disagree
+ * vmm/config/config.c; docs/config.md), so the loader and Keel never disagree
  * about the file. The problems config_load finds are not printed here:
  * Keel reports each by file, line and key once it runs.
  */
 #include "loader.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "vmm/config.h"
+#include "vmm/config/config.h"
 
 STATIC_ASSERT(LOADER_NAME_MAX == CONFIG_MODULE_MAX, "a module name fits either way");
 

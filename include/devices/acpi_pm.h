@@ -2,7 +2,7 @@
  * ACPI fixed hardware for guests (devices/acpi_pm.c), ACPI 6.5 section 4.8:
  * the PM1a event and control registers, the 32-bit power management timer
  * and the reset register, in one 16-port I/O block. The FADT that
- * vmm/acpi_build.c writes describes exactly this layout.
+ * vmm/machine/acpi_build.c writes describes exactly this layout.
  *
  * The model takes no lock: the VM serialises its accesses.
  */
@@ -11,7 +11,7 @@
 
 #include "types.h"
 #include "devices/irq.h"
-#include "vmm/io_bus.h"
+#include "vmm/core/io_bus.h"
 
 #define ACPI_PM_BASE        0x600	/* default I/O base of the block */
 #define ACPI_PM_LEN         16		/* ports in the block */

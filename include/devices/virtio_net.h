@@ -2,7 +2,7 @@
  * virtio network device (devices/virtio_net.c), virtio 1.2 section 5.1, on
  * the PCI transport (devices/virtio_pci.c): one receive and one transmit
  * queue, no control queue, no offloads. Frames go to and come from a
- * virtual switch (include/vmm/vswitch.h) through a struct net_port.
+ * virtual switch (include/devices/backend/vswitch.h) through a struct net_port.
  *
  * The model takes no lock: the VM serialises transport accesses for one
  * device, and the switch delivers frames on the same CPU (see vswitch.h).
@@ -13,7 +13,7 @@
 #include "types.h"
 #include "devices/virtqueue.h"
 #include "devices/virtio_pci.h"
-#include "vmm/vswitch.h"
+#include "devices/backend/vswitch.h"
 
 #define VIRTIO_ID_NET		1
 

@@ -2,7 +2,7 @@
 #ifndef KEEL_DRIVERS_POWER_H
 #define KEEL_DRIVERS_POWER_H
 
-#include "vmm/cmdline.h"
+#include "vmm/config/cmdline.h"
 
 __noreturn void power_off(enum shutdown_method how, int code);
 

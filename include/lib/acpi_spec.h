@@ -1,7 +1,7 @@
 /*
  * ACPI formats as the specification defines them (ACPI 6.5 chapters 5 and
  * 20), shared by Keel's reader of the host's tables (drivers/acpi*.c) and
- * its builder of each guest's (vmm/acpi_build.c, vmm/aml.c).
+ * its builder of each guest's (vmm/machine/acpi_build.c, vmm/machine/aml.c).
  */
 #ifndef KEEL_LIB_ACPI_SPEC_H
 #define KEEL_LIB_ACPI_SPEC_H

@@ -2,7 +2,7 @@
 #ifndef KEEL_SCHED_SCHED_H
 #define KEEL_SCHED_SCHED_H
 
-#include "vmm/vm.h"
+#include "vmm/core/vm.h"
 
 #define SCHED_MAX_VMS 32
 
@@ -16,7 +16,7 @@ void sched_run(void);
  * VMs have stopped. */
 void sched_cpu_loop(void);
 
-/* The VMs Keel runs, for the management shell (vmm/shell_vm.c). Call only
+/* The VMs Keel runs, for the management shell (vmm/mgmt/shell_vm.c). Call only
  * from the boot CPU's scheduler loop (the shell runs there): the list
  * changes only there, when stopped VMs are reaped. */
 unsigned sched_vm_count(void);

@@ -1,6 +1,6 @@
 /*
  * libFuzzer entry for the MMIO instruction decoder and emulator
- * (vmm/insn_decode.c, vmm/insn_emulate.c): arbitrary bytes are decoded in
+ * (vmm/emul/insn_decode.c, vmm/emul/insn_emulate.c): arbitrary bytes are decoded in
  * each mode; whatever decodes must stay within the 15-byte limit and the
  * bytes given, decode the same from exactly its own bytes, and emulate
  * with exactly the memory accesses it announced.
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/insn_decode.h"
+#include "vmm/emul/insn_decode.h"
 
 struct dummy_mmio {
 	u64 value;

@@ -1,16 +1,16 @@
 /*
- * libFuzzer target: arbitrary bytes as a bzImage for vmm/linux_boot.c.
+ * libFuzzer target: arbitrary bytes as a bzImage for vmm/loader/linux_boot.c.
  * Whatever parses is also laid out and written into a zero page that is
  * exactly one heap page, so ASan/UBSan report any access outside the input
  * or the page, and any arithmetic that wraps into a bad index.
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DKEEL_HOST_TEST \
- *     -Iinclude -Itests/unit tests/fuzz/fuzz_linux_boot.c vmm/linux_boot.c \
+ *     -Iinclude -Itests/unit tests/fuzz/fuzz_linux_boot.c vmm/loader/linux_boot.c \
  *     lib/printf.c -o /tmp/fl
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/linux_boot.h"
+#include "vmm/loader/linux_boot.h"
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * libFuzzer entry for the config parser (lib/toml.c) and schema
- * (vmm/config.c). Whatever the bytes: an error has a line inside the input
+ * (vmm/config/config.c). Whatever the bytes: an error has a line inside the input
  * and a one-line message; a document is well formed (lists consistent,
  * keys unique, strings valid UTF-8 and NUL-terminated, depth bounded) and
  * survives a round trip through TOML text unchanged; config_load reports
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "lib/toml.h"
-#include "vmm/config.h"
+#include "vmm/config/config.h"
 
 static u8 arena[CONFIG_ARENA_SIZE], arena2[CONFIG_ARENA_SIZE];
 

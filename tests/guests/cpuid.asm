@@ -1,4 +1,4 @@
-; cpuid: what Keel's CPUID emulation shows a guest (include/vmm/hypercall.h):
+; cpuid: what Keel's CPUID emulation shows a guest (include/vmm/exit/hypercall.h):
 ; the hypervisor-present bit, no VMX, Keel's signature and ABI version leaves.
         bits 32
         org 0x8000

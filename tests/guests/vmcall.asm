@@ -1,4 +1,4 @@
-; vmcall: Keel's hypercall ABI (include/vmm/hypercall.h) from real mode.
+; vmcall: Keel's hypercall ABI (include/vmm/exit/hypercall.h) from real mode.
 ; The verdict is printed through KEEL_HC_CONSOLE_WRITE, and the guest leaves
 ; with exit code 7, which the system test expects Keel to report.
 ; A failed check prints FAIL through the UART and exits with code 1.

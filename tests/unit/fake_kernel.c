@@ -11,7 +11,7 @@
 #include "lib/log.h"
 #include "arch/vmx.h"
 #include "arch/cpu.h"
-#include "vmm/vcpu_setup.h"
+#include "vmm/core/vcpu_setup.h"
 
 char fake_console[FAKE_CONSOLE_SIZE];
 size_t fake_console_len;

@@ -15,7 +15,7 @@
  * CR2 is not in the VMCS either, but only the guest changes it: Keel's own
  * code never takes a page fault (its memory is mapped once at boot, and a
  * fault in Keel is fatal). So the guest's CR2 stays in the register across
- * exits, and vmm/vcpu_run.c switches it only when another vCPU runs.
+ * exits, and vmm/core/vcpu_run.c switches it only when another vCPU runs.
  */
 #define VMCS_HOST_RSP 0x6c14
 #define R(n) (8 * (n))

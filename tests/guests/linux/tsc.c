@@ -93,7 +93,7 @@ static char *prepend(char *p, const char *s, int len)
 #define PREPEND(p, lit) prepend(p, lit, (int)sizeof(lit) - 1)
 
 /*
- * Keel's statistics leaf (include/vmm/hypercall.h, ABI 1.1): exits of this
+ * Keel's statistics leaf (include/vmm/exit/hypercall.h, ABI 1.1): exits of this
  * vCPU and the TSC ticks Keel spent on them, when the hypervisor is Keel.
  * Returns 0 elsewhere.
  */

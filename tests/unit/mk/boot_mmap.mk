@@ -1,1 +1,0 @@
-UNIT_SRCS_boot_mmap := boot/mmap.c

@@ -1,2 +1,0 @@
-# Civil dates <-> Unix time.
-UNIT_SRCS_date := lib/date.c

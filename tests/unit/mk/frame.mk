@@ -1,1 +1,0 @@
-UNIT_SRCS_frame := mm/frame.c boot/multiboot2.c boot/mmap.c

@@ -1,1 +1,0 @@
-UNIT_SRCS_heap := mm/heap.c

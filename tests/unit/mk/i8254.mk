@@ -1,1 +1,0 @@
-UNIT_SRCS_i8254 := devices/i8254.c

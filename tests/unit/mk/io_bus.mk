@@ -1,1 +1,0 @@
-UNIT_SRCS_io_bus := vmm/io_bus.c

@@ -1,1 +1,0 @@
-UNIT_SRCS_linux_boot := vmm/linux_boot.c lib/printf.c

@@ -1,1 +1,0 @@
-UNIT_SRCS_ns16550 := devices/ns16550.c

@@ -1,1 +1,0 @@
-UNIT_SRCS_policy := sched/policy_eevdf.c

@@ -1,1 +1,0 @@
-UNIT_SRCS_printf := lib/printf.c lib/string.c

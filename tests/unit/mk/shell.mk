@@ -1,1 +1,0 @@
-UNIT_SRCS_shell := vmm/shell.c lib/printf.c lib/string.c

@@ -1,1 +1,0 @@
-UNIT_SRCS_string := lib/string.c

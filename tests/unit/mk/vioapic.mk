@@ -1,1 +1,0 @@
-UNIT_SRCS_vioapic := devices/vioapic.c

@@ -1,1 +1,0 @@
-UNIT_SRCS_virtqueue := devices/virtqueue.c

@@ -1,1 +1,0 @@
-UNIT_SRCS_vswitch := vmm/vswitch.c

@@ -1,0 +1,258 @@
+/*
+ * A VM's virtio devices: the disks and NICs of its keel.toml entry, each a
+ * virtio-pci function on bus 0 (slot 1 on), its BAR0 in the PCI window the
+ * DSDT declares (0xc0000000 up), MSI-X messages routed to the VM's local
+ * APICs. The devices see guest memory only through guest_mem_ops, which
+ * refuse anything that is not the VM's RAM.
+ */
+#include "vmm/machine/virtio_vm.h"
+#include "vmm/core/vm.h"
+#include "vmm/core/intr.h"
+#include "vmm/machine/acpi_build.h"
+#include "mm/mm.h"
+#include "lib/log.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "lib/spinlock.h"
+#include "arch/smp.h"
+
+#define VIRTIO_BAR_BASE  0xc0000000ull
+#define VIRTIO_BAR_SLOT  0x10000ull	/* room per device; BAR0 is 32 KiB */
+#define VIRTIO_FIRST_SLOT 1
+
+static int vm_mem_read(void *ctx, u64 gpa, void *buf, size_t len)
+{
+	struct vm *vm = ctx;
+
+	return gpa_read(&vm->mem, gpa, buf, len);
+}
+
+static int vm_mem_write(void *ctx, u64 gpa, const void *buf, size_t len)
+{
+	struct vm *vm = ctx;
+
+	return gpa_write(&vm->mem, gpa, buf, len);
+}
+
+/* An MSI from a device: the message names destination, vector and mode
+ * (SDM Vol 3 11.11); the VM's IO-APIC delivery path does the rest. */
+static void vm_msi(void *ctx, u64 addr, u32 data)
+{
+	struct virtio_slot *s = ctx;
+	u32 dest;
+	bool logical, level;
+	u8 mode, vector;
+
+	if (!msi_addr_valid(addr)) {
+		log_debug("%s: MSI to 0x%llx dropped: not the APIC window", s->name, (unsigned long long)addr);
+		return;
+	}
+	msi_decode(addr, data, &dest, &logical, &mode, &vector, &level);
+	vm_apic_deliver(s->vm, dest, logical, mode, vector, level);
+}
+
+/* The guest moved BAR0 or switched memory decoding: follow it on the MMIO bus. */
+static void vm_bar_changed(void *ctx, u64 base, bool enabled)
+{
+	struct virtio_slot *s = ctx;
+
+	if (s->bar_mapped)
+		io_bus_remove(&s->vm->mmio, s->bar_base);
+	s->bar_mapped = false;
+	s->bar_base = base;
+	if (enabled && base && !io_bus_add(&s->vm->mmio, base, VIRTIO_PCI_BAR_SIZE, &virtio_pci_bar_ops,
+					   &s->vp, s->name))
+		s->bar_mapped = true;
+}
+
+static struct virtio_slot *virtio_slot_new(struct vm *vm, enum virtio_kind kind, const char *what,
+					   unsigned idx)
+{
+	struct virtio_slot *s;
+	unsigned n = vm->nvirtio;
+
+	if (n == VM_MAX_VIRTIO)
+		return NULL;
+	s = kzalloc(sizeof(*s));
+	if (!s)
+		return NULL;
+	s->vm = vm;
+	s->kind = kind;
+	s->devfn = (u8)((VIRTIO_FIRST_SLOT + n) << 3);
+	s->mem = (struct guest_mem_ops){ vm_mem_read, vm_mem_write, vm };
+	keel_snprintf(s->name, sizeof(s->name), "%s %s%u", vm->name, what, idx);
+	vm->virtio[vm->nvirtio++] = s;
+	return s;
+}
+
+static int virtio_slot_plug(struct vm *vm, struct virtio_slot *s, const struct virtio_dev_ops *ops, void *dev)
+{
+	struct virtio_pci_wiring w = {
+		.mem = &s->mem, .msi = vm_msi, .bar_changed = vm_bar_changed, .ctx = s, .name = s->name,
+		/* INTA#, for drivers without MSI-X: the DSDT's _PRT names its GSI. */
+		.intx = { vm_pci_intx_set, vm, acpi_pci_intx_gsi(s->devfn >> 3, 0) },
+	};
+	u64 bar = VIRTIO_BAR_BASE + (u64)(s->devfn >> 3) * VIRTIO_BAR_SLOT;
+
+	virtio_pci_init(&s->vp, ops, dev, bar, &w);
+	vm_bar_changed(s, bar, true);
+	return pci_host_add(&vm->pci, s->devfn, &virtio_pci_cfg_ops, &s->vp);
+}
+
+int vm_add_disk(struct vm *vm, void *image, u64 size, bool readonly, unsigned idx)
+{
+	struct virtio_slot *s = virtio_slot_new(vm, VIRTIO_BLK, "vd", idx);
+	char serial[21];
+	int err;
+
+	if (!s)
+		return -ENOSPC;
+	err = blk_ram_init(&s->blk.ram, &s->blk.be, image, size, readonly);
+	if (err)
+		return err;
+	keel_snprintf(serial, sizeof(serial), "keel-%s-%u", vm->name, idx);
+	virtio_blk_init(&s->blk.dev, &s->blk.be, serial);
+	err = virtio_slot_plug(vm, s, virtio_blk_ops(&s->blk.dev), &s->blk.dev);
+	if (!err)
+		virtio_blk_attach(&s->blk.dev, &s->vp);
+	return err;
+}
+
+/*
+ * Frames for a NIC arrive from the switch on the sender's CPU, under the
+ * sender's VM lock and the switch's. The receiving VM's lock is only
+ * tried: when it is free the frame goes straight in; when it is taken
+ * (the VM is busy on another CPU, or it is the sender itself) the frame
+ * waits in the NIC's inbox, and the VM is made to look (timers_dirty: its
+ * next entry or its CPU's scheduler runs vm_timers_run, which drains the
+ * inbox). Waiting for the lock instead could deadlock two VMs sending to
+ * each other.
+ */
+#define NIC_INBOX 32
+
+struct nic_inbox {
+	struct spinlock lock;
+	u16 head, count;
+	u64 dropped;
+	u16 len[NIC_INBOX];
+	u8 frame[NIC_INBOX][ETH_FRAME_MAX];
+};
+
+static void vm_nic_deliver(void *ctx, const u8 *frame, size_t len)
+{
+	struct virtio_slot *s = ctx;
+	struct nic_inbox *in = s->inbox;
+	struct vm *vm = s->vm;
+	struct vcpu *v = vm->vcpus[0];
+
+	if (spin_trylock(&vm->lock)) {
+		s->net_rx(&s->net, frame, len);
+		spin_unlock(&vm->lock);
+		return;
+	}
+	spin_lock(&in->lock);
+	if (in->count == NIC_INBOX || len > ETH_FRAME_MAX) {
+		in->dropped++;
+	} else {
+		unsigned tail = (in->head + in->count) % NIC_INBOX;
+		memcpy(in->frame[tail], frame, len);
+		in->len[tail] = (u16)len;
+		in->count++;
+	}
+	spin_unlock(&in->lock);
+	vm->timers_dirty = true;
+	if (!vcpu_interrupt(v))
+		smp_kick(v->home_cpu);
+}
+
+void vm_virtio_drain(struct vm *vm)
+{
+	u8 *frame = NULL;
+
+	for (unsigned i = 0; i < vm->nvirtio; i++) {
+		struct virtio_slot *s = vm->virtio[i];
+		struct nic_inbox *in = s->inbox;
+
+		if (!in || !__atomic_load_n(&in->count, __ATOMIC_ACQUIRE))
+			continue;
+		if (!frame && !(frame = kmalloc(ETH_FRAME_MAX)))
+			return;
+		for (;;) {
+			u16 len = 0;
+
+			spin_lock(&in->lock);
+			if (in->count) {
+				len = in->len[in->head];
+				memcpy(frame, in->frame[in->head], len);
+				in->head = (u16)((in->head + 1) % NIC_INBOX);
+				in->count--;
+			}
+			s->net.state.stats.rx_dropped += in->dropped;
+			in->dropped = 0;
+			spin_unlock(&in->lock);
+			if (!len)
+				break;
+			s->net_rx(&s->net, frame, len);
+		}
+	}
+	kfree(frame);
+}
+
+int vm_add_nic(struct vm *vm, const char *switch_name, const u8 mac[6], unsigned idx)
+{
+	struct virtio_slot *s = virtio_slot_new(vm, VIRTIO_NET, "eth", idx);
+	struct vswitch *sw = vswitch_get(switch_name);
+	int err;
+
+	if (!s || !sw)
+		return -ENOSPC;
+	s->inbox = page_alloc_zero(ALIGN_UP(sizeof(*s->inbox), PAGE_SIZE) / PAGE_SIZE);
+	if (!s->inbox)
+		return -ENOMEM;
+	err = virtio_net_init(&s->net, mac, NULL);
+	s->net_rx = s->net.wiring.port.deliver;
+	s->net.wiring.port.deliver = vm_nic_deliver;
+	s->net.wiring.port.ctx = s;
+	err = err ?: vswitch_attach(sw, &s->net.wiring.port);
+	if (!err)
+		s->net.state.status |= VIRTIO_NET_S_LINK_UP;	/* on the switch now */
+	err = err ?: virtio_slot_plug(vm, s, virtio_net_ops(&s->net), &s->net);
+	if (!err)
+		virtio_net_attach(&s->net, &s->vp);
+	return err;
+}
+
+void vm_virtio_report(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvirtio; i++) {
+		const struct virtio_slot *s = vm->virtio[i];
+		if (s->kind == VIRTIO_BLK) {
+			const struct virtio_blk_state *b = &s->blk.dev.state;
+			log_info("%s: %llu requests, %llu sectors read, %llu written, %llu flushes, %llu errors",
+				 s->name, (unsigned long long)b->requests, (unsigned long long)b->sectors_read,
+				 (unsigned long long)b->sectors_written, (unsigned long long)b->flushes,
+				 (unsigned long long)b->errors);
+		} else {
+			log_info("%s: %llu frames sent (%llu dropped), %llu received (%llu dropped)", s->name,
+				 (unsigned long long)s->net.state.stats.tx_frames,
+				 (unsigned long long)s->net.state.stats.tx_dropped,
+				 (unsigned long long)s->net.state.stats.rx_frames,
+				 (unsigned long long)s->net.state.stats.rx_dropped);
+		}
+	}
+}
+
+void vm_virtio_destroy(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvirtio; i++) {
+		struct virtio_slot *s = vm->virtio[i];
+		if (s->bar_mapped)
+			io_bus_remove(&vm->mmio, s->bar_base);
+		if (s->kind == VIRTIO_NET)
+			virtio_net_destroy(&s->net);
+		if (s->inbox)
+			page_free(s->inbox, ALIGN_UP(sizeof(*s->inbox), PAGE_SIZE) / PAGE_SIZE);
+		kfree(s);
+	}
+	vm->nvirtio = 0;
+}
