@@ -219,6 +219,16 @@ static void start_config_vms(void)
 	console_set_focus(focus);
 }
 
+/* Memory: the map's usable RAM, less the first MiB (real-mode code, the
+ * AP start-up page), the boot information and the modules. */
+static int keel_mm_init(void)
+{
+	struct mem_region reserved[BOOT_MAX_MODULES + 2];
+	unsigned n = boot_reserved_regions(&boot, 1 * MiB, reserved, ARRAY_SIZE(reserved));
+
+	return mm_init(boot.mmap, boot.mmap_count, reserved, n);
+}
+
 static int vmx_bring_up(void)
 {
 	const char *why;
@@ -257,7 +267,7 @@ void kmain(u32 magic, u64 info_phys)
 		 boot.efi_system_table ? "UEFI" : "BIOS", boot.cmdline ? boot.cmdline : "");
 	if (boot.rsdp)
 		acpi_init(boot.rsdp, boot.rsdp_len);
-	if (mm_init(&boot)) {
+	if (keel_mm_init()) {
 		log_err("keel: not enough memory to start");
 		power_off(cmdline.shutdown, 3);
 	}

@@ -112,3 +112,22 @@ void boot_mmap_sanitize(struct boot_info *bi)
 		p = q;
 	}
 }
+
+static unsigned reserved_add(struct mem_region *out, unsigned n, unsigned max, u64 base, u64 end)
+{
+	if (n < max && end > base)
+		out[n++] = (struct mem_region){ .base = base, .len = end - base, .type = MEM_RESERVED };
+	return n;
+}
+
+unsigned boot_reserved_regions(const struct boot_info *bi, u64 reserve_below,
+			       struct mem_region *out, unsigned max)
+{
+	unsigned n = 0;
+
+	n = reserved_add(out, n, max, 0, reserve_below);
+	n = reserved_add(out, n, max, bi->info_start, bi->info_end);
+	for (unsigned i = 0; i < bi->module_count; i++)
+		n = reserved_add(out, n, max, bi->modules[i].start, bi->modules[i].end);
+	return n;
+}

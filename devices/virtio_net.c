@@ -98,8 +98,7 @@ static int virtio_net_tx_one(struct virtio_net *n, const struct vq *q, const cha
 	}
 	n->state.stats.tx_frames++;
 	n->state.stats.tx_bytes += len;
-	if (n->wiring.port.sw)
-		vswitch_send(n->wiring.port.sw, &n->wiring.port, n->tx_buf + VIRTIO_NET_HDR_LEN, len);
+	net_port_send(&n->wiring.port, n->tx_buf + VIRTIO_NET_HDR_LEN, len);
 	return 0;
 }
 
@@ -289,15 +288,13 @@ static const struct virtio_dev_ops virtio_net_dev_ops = {
 	.driver_ok = virtio_net_driver_ok,
 };
 
-int virtio_net_init(struct virtio_net *n, const u8 mac[ETH_ALEN], struct vswitch *sw)
+void virtio_net_init(struct virtio_net *n, const u8 mac[ETH_ALEN])
 {
 	memset(n, 0, sizeof(*n));
 	memcpy(n->state.mac, mac, ETH_ALEN);
-	n->state.status = sw ? VIRTIO_NET_S_LINK_UP : 0;
 	n->wiring.port.deliver = virtio_net_deliver;
 	n->wiring.port.ctx = n;
 	memcpy(n->wiring.port.mac, mac, ETH_ALEN);
-	return sw ? vswitch_attach(sw, &n->wiring.port) : 0;
 }
 
 const struct virtio_dev_ops *virtio_net_ops(const struct virtio_net *n)
@@ -312,7 +309,7 @@ void virtio_net_attach(struct virtio_net *n, struct virtio_pci *vp)
 
 void virtio_net_destroy(struct virtio_net *n)
 {
-	vswitch_detach(&n->wiring.port);
+	net_port_detach(&n->wiring.port);
 	virtio_net_backlog_flush(n);
 }
 

@@ -173,21 +173,15 @@ u64 frame_alloc_free_count(const struct frame_alloc *fa)
  * Free first, reserve after: a frame both listed usable and covered by
  * any reservation (or by a non-usable region overlapping it) ends up used.
  */
-void frame_alloc_from_boot(struct frame_alloc *fa, const struct boot_info *bi,
-			   u64 reserve_below, const struct mem_region *reserved,
-			   unsigned nreserved)
+void frame_alloc_from_map(struct frame_alloc *fa, const struct mem_region *map, unsigned n,
+			  const struct mem_region *reserved, unsigned nreserved)
 {
-	for (unsigned i = 0; i < bi->mmap_count; i++)
-		if (bi->mmap[i].type == MEM_USABLE)
-			frame_alloc_add_free(fa, bi->mmap[i].base, bi->mmap[i].len);
-	for (unsigned i = 0; i < bi->mmap_count; i++)
-		if (bi->mmap[i].type != MEM_USABLE)
-			frame_alloc_reserve(fa, bi->mmap[i].base, bi->mmap[i].len);
-	frame_alloc_reserve(fa, 0, reserve_below);
-	frame_alloc_reserve(fa, bi->info_start, bi->info_end - bi->info_start);
-	for (unsigned i = 0; i < bi->module_count; i++)
-		frame_alloc_reserve(fa, bi->modules[i].start,
-				    bi->modules[i].end - bi->modules[i].start);
+	for (unsigned i = 0; i < n; i++)
+		if (map[i].type == MEM_USABLE)
+			frame_alloc_add_free(fa, map[i].base, map[i].len);
+	for (unsigned i = 0; i < n; i++)
+		if (map[i].type != MEM_USABLE)
+			frame_alloc_reserve(fa, map[i].base, map[i].len);
 	for (unsigned i = 0; i < nreserved; i++)
 		frame_alloc_reserve(fa, reserved[i].base, reserved[i].len);
 }

@@ -6,7 +6,7 @@
 #include "mm/mm.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
-#include "boot/multiboot2.h"
+#include "mm/mem_region.h"
 #include "arch/hw.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -22,7 +22,8 @@ static struct heap heap;
  * boot CPU, but destroyed and served wherever they run). */
 static struct spinlock frames_lock, heap_lock;
 
-int mm_init(const struct boot_info *bi)
+int mm_init(const struct mem_region *map, unsigned n, const struct mem_region *reserved,
+	    unsigned nreserved)
 {
 	extern u8 __kernel_start[], __kernel_end[];
 	struct mem_region kernel = {
@@ -33,7 +34,8 @@ int mm_init(const struct boot_info *bi)
 	void *h;
 
 	frame_alloc_init(&frames, frame_bitmap, MAX_PHYS / PAGE_SIZE);
-	frame_alloc_from_boot(&frames, bi, 1 * MiB, &kernel, 1);
+	frame_alloc_from_map(&frames, map, n, reserved, nreserved);
+	frame_alloc_from_map(&frames, NULL, 0, &kernel, 1);
 	h = page_alloc(HEAP_PAGES, 1);
 	if (!h)
 		return -ENOMEM;

@@ -35,6 +35,22 @@ struct vswitch {
 
 static struct vswitch switches[VSWITCH_MAX];
 
+static void vswitch_be_send(void *sw, struct net_port *from, const u8 *frame, size_t len)
+{
+	vswitch_send(sw, from, frame, len);
+}
+
+static void vswitch_be_detach(void *sw, struct net_port *port)
+{
+	vswitch_detach(port);
+}
+
+/* The switch as a net backend: what a plugged-in port's sends reach. */
+static const struct net_backend_ops vswitch_backend_ops = {
+	.send = vswitch_be_send,
+	.detach = vswitch_be_detach,
+};
+
 struct vswitch *vswitch_get(const char *name)
 {
 	struct vswitch *free_slot = NULL;
@@ -163,13 +179,14 @@ int vswitch_attach(struct vswitch *sw, struct net_port *port)
 
 	if (!sw || !port || !port->deliver)
 		return -EINVAL;
-	if (port->sw)
+	if (port->backend)
 		return -EBUSY;
 	spin_lock(&sw->lock);
 	idx = port_index(sw, NULL);
 	if (idx >= 0) {
 		sw->ports[idx] = port;
-		port->sw = sw;
+		port->backend = &vswitch_backend_ops;
+		port->backend_ctx = sw;
 		memset(&port->stats, 0, sizeof(port->stats));
 		fdb_learn(sw, port->mac, (unsigned)idx, time_now_ns());
 	}
@@ -179,7 +196,7 @@ int vswitch_attach(struct vswitch *sw, struct net_port *port)
 
 void vswitch_detach(struct net_port *port)
 {
-	struct vswitch *sw = port ? port->sw : NULL;
+	struct vswitch *sw = port && port->backend == &vswitch_backend_ops ? port->backend_ctx : NULL;
 	int idx;
 
 	if (!sw)
@@ -190,7 +207,8 @@ void vswitch_detach(struct net_port *port)
 		fdb_forget_port(sw, (unsigned)idx);
 		sw->ports[idx] = NULL;
 	}
-	port->sw = NULL;
+	port->backend = NULL;
+	port->backend_ctx = NULL;
 	spin_unlock(&sw->lock);
 }
 
@@ -211,7 +229,7 @@ static void vswitch_forward(struct vswitch *sw, struct net_port *from, const u8 
 	struct fdb_entry *dest;
 	int src;
 
-	if (!sw || !from || from->sw != sw || (src = port_index(sw, from)) < 0)
+	if (!sw || !from || from->backend_ctx != sw || (src = port_index(sw, from)) < 0)
 		return;
 	if (len < ETH_HLEN || len > ETH_FRAME_MAX) {
 		from->stats.tx_bad_size++;

@@ -58,22 +58,10 @@
 
 #include "types.h"
 
+#include "mm/mem_region.h"
+
 #define BOOT_MAX_MMAP    128
 #define BOOT_MAX_MODULES 32
-
-/* Memory types; the values are those of the multiboot2 mmap tag (3.6.8). */
-enum mem_type {
-	MEM_USABLE = 1,
-	MEM_RESERVED = 2,
-	MEM_ACPI_RECLAIM = 3,
-	MEM_ACPI_NVS = 4,
-	MEM_BAD = 5,
-};
-
-struct mem_region {
-	u64 base, len;
-	u32 type; /* enum mem_type */
-};
 
 struct boot_module {
 	u64 start, end;      /* physical, end exclusive */
@@ -115,6 +103,15 @@ void boot_mmap_add(struct boot_info *bi, u64 base, u64 len, u32 type);
  * restrictive type and merge adjacent regions of the same type.
  */
 void boot_mmap_sanitize(struct boot_info *bi);
+
+/*
+ * What the memory manager must not hand out besides the map's own
+ * non-usable regions: [0, reserve_below), the boot information block and
+ * every module (still read after boot). Writes at most max regions to out
+ * and returns how many; BOOT_MAX_MODULES + 2 is always enough.
+ */
+unsigned boot_reserved_regions(const struct boot_info *bi, u64 reserve_below,
+			       struct mem_region *out, unsigned max);
 
 #endif /* !__ASSEMBLY__ */
 #endif

@@ -11,7 +11,7 @@
 
 #include "types.h"
 #include "devices/irq.h"
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define ACPI_PM_BASE        0x600	/* default I/O base of the block */
 #define ACPI_PM_LEN         16		/* ports in the block */

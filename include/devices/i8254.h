@@ -12,7 +12,7 @@
 
 #include "types.h"
 #include "devices/irq.h"
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define I8254_HZ	1193182u	/* PIT input clock */
 #define I8254_NR_PORTS	4		/* 0x40-0x43: channels 0-2 data, control */

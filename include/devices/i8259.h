@@ -12,7 +12,7 @@
 #define KEEL_DEVICES_I8259_H
 
 #include "types.h"
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define I8259_NR_IRQS	16
 #define I8259_CASCADE	2	/* the master input the slave's INT drives */

@@ -12,7 +12,7 @@
 
 #include "types.h"
 #include "devices/irq.h"
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define MC146818_NR_PORTS	2	/* 0x70 index, 0x71 data */
 #define MC146818_CMOS_SIZE	128

@@ -11,7 +11,7 @@
 
 #include "types.h"
 #include "devices/irq.h"
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define NS16550_NR_REGS   8	/* an I/O range of 8 ports, e.g. 0x3f8 for COM1 */
 #define NS16550_FIFO_SIZE 16

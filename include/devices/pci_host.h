@@ -10,7 +10,7 @@
 #define KEEL_DEVICES_PCI_HOST_H
 
 #include "types.h"
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define PCI_HOST_BASE	0xcf8	/* CONFIG_ADDRESS at +0, CONFIG_DATA at +4 */
 #define PCI_HOST_LEN	8

@@ -2,7 +2,7 @@
 #ifndef KEEL_DEVICES_TESTDEV_H
 #define KEEL_DEVICES_TESTDEV_H
 
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define TESTDEV_BASE  0xfeb00000ull
 #define TESTDEV_SIZE  0x1000ull

@@ -11,7 +11,7 @@
 #define KEEL_DEVICES_VIOAPIC_H
 
 #include "types.h"
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define VIOAPIC_BASE	0xfec00000ull
 #define VIOAPIC_SIZE	0x1000ull

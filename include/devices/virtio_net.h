@@ -2,10 +2,11 @@
  * virtio network device (devices/virtio_net.c), virtio 1.2 section 5.1, on
  * the PCI transport (devices/virtio_pci.c): one receive and one transmit
  * queue, no control queue, no offloads. Frames go to and come from a
- * virtual switch (include/devices/backend/vswitch.h) through a struct net_port.
+ * network backend (a virtual switch, say) through a struct net_port
+ * (include/devices/net_backend.h).
  *
  * The model takes no lock: the VM serialises transport accesses for one
- * device, and the switch delivers frames on the same CPU (see vswitch.h).
+ * device, and the backend delivers frames under the VM's lock.
  */
 #ifndef KEEL_DEVICES_VIRTIO_NET_H
 #define KEEL_DEVICES_VIRTIO_NET_H
@@ -13,7 +14,7 @@
 #include "types.h"
 #include "devices/virtqueue.h"
 #include "devices/virtio_pci.h"
-#include "devices/backend/vswitch.h"
+#include "devices/net_backend.h"
 
 #define VIRTIO_ID_NET		1
 
@@ -88,16 +89,16 @@ struct virtio_net {
 };
 
 /*
- * Set the device up with address mac (see virtio_net_mac_from_name) and
- * plug it into switch sw (NULL: no cable, link down). Then hand
+ * Set the device up with address mac (see virtio_net_mac_from_name), link
+ * down and no cable: the VM plugs n->wiring.port into a backend (e.g.
+ * vswitch_attach) and calls virtio_net_set_link(n, true). Then hand
  * virtio_net_ops(n) and n to the transport and call virtio_net_attach().
- * Returns 0 or vswitch_attach()'s error (-ENOSPC: the switch is full).
  */
-int virtio_net_init(struct virtio_net *n, const u8 mac[ETH_ALEN], struct vswitch *sw);
+void virtio_net_init(struct virtio_net *n, const u8 mac[ETH_ALEN]);
 const struct virtio_dev_ops *virtio_net_ops(const struct virtio_net *n);
 /* Tell the device which transport it is on (for queues, interrupts, failure). */
 void virtio_net_attach(struct virtio_net *n, struct virtio_pci *vp);
-/* Unplug from the switch (the VM is going away); safe to call twice. */
+/* Unplug from the backend (the VM is going away); safe to call twice. */
 void virtio_net_destroy(struct virtio_net *n);
 /* Cable in or out: sets LINK_UP and raises a config interrupt. While the
  * link is down, frames both ways are dropped. */

@@ -18,7 +18,7 @@
 #include "devices/irq.h"
 #include "devices/pci_host.h"
 #include "devices/virtqueue.h"
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define VIRTIO_PCI_VENDOR	0x1af4
 #define VIRTIO_PCI_DEVICE_BASE	0x1040	/* + virtio device ID (4.1.2.1) */

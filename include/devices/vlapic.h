@@ -15,7 +15,7 @@
 #define KEEL_DEVICES_VLAPIC_H
 
 #include "types.h"
-#include "vmm/core/io_bus.h"
+#include "devices/io_ops.h"
 
 #define VLAPIC_BASE	0xfee00000ull	/* IA32_APIC_BASE default; relocation is refused */
 #define VLAPIC_SIZE	0x1000ull

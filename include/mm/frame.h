@@ -7,7 +7,7 @@
 #define KEEL_MM_FRAME_H
 
 #include "types.h"
-#include "boot/multiboot2.h"
+#include "mm/mem_region.h"
 
 struct frame_alloc {
 	u64 *bitmap;    /* ALIGN_UP(nframes, 64) / 64 words */
@@ -44,13 +44,12 @@ int frame_free_pages(struct frame_alloc *fa, u64 phys, u64 count);
 u64 frame_alloc_free_count(const struct frame_alloc *fa);
 
 /*
- * Fill an initialised allocator from the boot memory map: free the usable
+ * Fill an initialised allocator from a memory map: free the usable
  * regions, then reserve every non-usable region (so an unsanitised map
- * with overlaps is still safe), [0, reserve_below), the multiboot2 info
- * block, every module and the nreserved extra ranges (the kernel image).
+ * with overlaps is still safe) and each of the nreserved ranges (the
+ * kernel image, the boot information, modules).
  */
-void frame_alloc_from_boot(struct frame_alloc *fa, const struct boot_info *bi,
-			   u64 reserve_below, const struct mem_region *reserved,
-			   unsigned nreserved);
+void frame_alloc_from_map(struct frame_alloc *fa, const struct mem_region *map, unsigned n,
+			  const struct mem_region *reserved, unsigned nreserved);
 
 #endif

@@ -7,9 +7,12 @@
 
 #include "types.h"
 
-struct boot_info;
+struct mem_region;
 
-int mm_init(const struct boot_info *bi);
+/* The frame allocator over the map's usable RAM less the reserved ranges
+ * (and Keel's own image), then the heap. 0 or -ENOMEM. */
+int mm_init(const struct mem_region *map, unsigned n, const struct mem_region *reserved,
+	    unsigned nreserved);
 /* Physically contiguous, page-aligned pages; NULL when memory is short.
  * align_pages is a power of two (1 for any page). */
 void *page_alloc(u64 count, u64 align_pages);

@@ -67,7 +67,7 @@ static void send_a_to_b(unsigned n)
 	frame[12] = 0x08;
 	for (unsigned i = 0; i < n; i++) {
 		struct net_port *port = &a->virtio[0]->net.wiring.port;
-		vswitch_send(port->sw, port, frame, sizeof(frame));
+		net_port_send(port, frame, sizeof(frame));
 	}
 }
 
@@ -129,7 +129,7 @@ static void test_send_to_self_does_not_deadlock(void **state)
 	memcpy(frame, mac_a2, 6);
 	memcpy(frame + 6, mac_a, 6);
 	spin_lock(&a->lock);				/* as a's own exit would */
-	vswitch_send(a->virtio[0]->net.wiring.port.sw, &a->virtio[0]->net.wiring.port, frame, 64);
+	net_port_send(&a->virtio[0]->net.wiring.port, frame, 64);
 	assert_int_equal(a->virtio[1]->net.state.stats.rx_dropped, 0);
 	vm_virtio_drain(a);
 	spin_unlock(&a->lock);

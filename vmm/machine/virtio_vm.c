@@ -209,13 +209,13 @@ int vm_add_nic(struct vm *vm, const char *switch_name, const u8 mac[6], unsigned
 	s->inbox = page_alloc_zero(ALIGN_UP(sizeof(*s->inbox), PAGE_SIZE) / PAGE_SIZE);
 	if (!s->inbox)
 		return -ENOMEM;
-	err = virtio_net_init(&s->net, mac, NULL);
+	virtio_net_init(&s->net, mac);
 	s->net_rx = s->net.wiring.port.deliver;
 	s->net.wiring.port.deliver = vm_nic_deliver;
 	s->net.wiring.port.ctx = s;
-	err = err ?: vswitch_attach(sw, &s->net.wiring.port);
+	err = vswitch_attach(sw, &s->net.wiring.port);
 	if (!err)
-		s->net.state.status |= VIRTIO_NET_S_LINK_UP;	/* on the switch now */
+		virtio_net_set_link(&s->net, true);	/* on the switch now */
 	err = err ?: virtio_slot_plug(vm, s, virtio_net_ops(&s->net), &s->net);
 	if (!err)
 		virtio_net_attach(&s->net, &s->vp);

@@ -1,7 +1,7 @@
 /*
  * Virtual Ethernet switches (devices/backend/vswitch.c): named learning switches that
- * connect VMs' NICs and, later, a bridge to a physical NIC. A backend
- * joins a switch through a struct net_port; the switch learns which port
+ * connect VMs' NICs and, later, a bridge to a physical NIC. A device
+ * joins a switch through a struct net_port (include/devices/net_backend.h); the switch learns which port
  * each source MAC lives behind, sends unicast there and floods the rest
  * (IEEE 802.1D transparent bridging, without spanning tree).
  *
@@ -13,10 +13,7 @@
 #define KEEL_VMM_VSWITCH_H
 
 #include "types.h"
-
-#define ETH_ALEN          6
-#define ETH_HLEN          14		/* destination, source, EtherType */
-#define ETH_FRAME_MAX     (1514 + 4)	/* MTU 1500 plus one 802.1Q tag, no FCS */
+#include "devices/net_backend.h"
 
 #define VSWITCH_MAX       8		/* switches Keel can hold */
 #define VSWITCH_NAME_MAX  16		/* name length, NUL included */
@@ -24,29 +21,6 @@
 #define VSWITCH_FDB_SIZE  256		/* learnt addresses per switch */
 #define VSWITCH_FDB_PER_PORT 64		/* one port cannot crowd out the others */
 #define VSWITCH_AGE_NS    (300ull * 1000000000ull) /* 802.1D default ageing time */
-
-/* Per-port counters, seen from the port's side: tx is what the port handed
- * to the switch, rx what the switch handed to the port. */
-struct net_port_stats {
-	u64 tx_frames, tx_bytes;
-	u64 tx_bad_size;	/* dropped: shorter than ETH_HLEN or longer than ETH_FRAME_MAX */
-	u64 tx_filtered;	/* dropped: destination learnt behind the sender itself */
-	u64 rx_frames, rx_bytes;
-};
-
-/*
- * A backend's connection to a switch. The backend fills deliver, ctx and
- * mac (its own address, learnt at attach so the first frame to it is not
- * flooded) and keeps the struct alive while attached; the switch owns sw
- * and stats. deliver() must not call back into the same switch.
- */
-struct net_port {
-	void (*deliver)(void *ctx, const u8 *frame, size_t len);
-	void *ctx;
-	u8 mac[ETH_ALEN];
-	struct vswitch *sw;		/* the switch it is attached to, or NULL */
-	struct net_port_stats stats;	/* zeroed at attach */
-};
 
 struct vswitch;
 

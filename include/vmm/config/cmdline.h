@@ -10,8 +10,7 @@
 
 #include "types.h"
 #include "lib/log.h"
-
-enum shutdown_method { SHUTDOWN_HALT, SHUTDOWN_ACPI, SHUTDOWN_BOCHS, SHUTDOWN_QEMU };
+#include "drivers/power.h"
 
 struct keel_cmdline {
 	enum log_level loglevel;

@@ -7,12 +7,7 @@
 #define KEEL_VMM_IO_BUS_H
 
 #include "types.h"
-
-struct io_ops {
-	/* size is 1, 2, 4 or 8; offset is relative to the range base. */
-	u64 (*read)(void *dev, u64 offset, unsigned size);
-	void (*write)(void *dev, u64 offset, unsigned size, u64 val);
-};
+#include "devices/io_ops.h"
 
 struct io_range {
 	u64 base;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "devices/virtio_net.h"
+#include "devices/backend/vswitch.h"
 
 #define RAM_SIZE	(256u * 1024)
 #define QSIZE		32
@@ -121,7 +122,11 @@ static struct world *world_new(const u8 *mac, const char *sw_name)
 	assert_non_null(w);
 	w->mem = (struct guest_mem_ops){ ram_read, ram_write, w };
 	w->next_buf = BUF_BASE;
-	assert_int_equal(virtio_net_init(&w->net, mac, sw_name ? vswitch_get(sw_name) : NULL), 0);
+	virtio_net_init(&w->net, mac);
+	if (sw_name) {
+		assert_int_equal(vswitch_attach(vswitch_get(sw_name), &w->net.wiring.port), 0);
+		virtio_net_set_link(&w->net, true);
+	}
 	virtio_net_attach(&w->net, &w->vp);
 	return w;
 }
@@ -478,7 +483,7 @@ static void test_rx_header_and_frame(void **state)
 	kick(a, RXQ);					/* nothing waiting: no interrupt */
 	assert_int_equal(a->used_calls[RXQ], 0);
 	make_frame(frame, MAC_A, f->st.port.mac, sizeof(frame), 5);
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_true(drv_used(a, RXQ, &id, &len));
 	assert_int_equal(id, head);
 	assert_int_equal(len, HDR + sizeof(frame));
@@ -501,7 +506,7 @@ static void test_rx_split_buffer(void **state)
 
 	drv_post(a, RXQ, segs, 2);
 	make_frame(frame, BCAST, f->st.port.mac, sizeof(frame), 6);
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_true(drv_used(a, RXQ, &id, &len));
 	assert_int_equal(len, HDR + sizeof(frame));
 	assert_memory_equal(a->ram + g1, ZERO_HDR, 5);
@@ -520,7 +525,7 @@ static void test_rx_backlog_then_drop(void **state)
 
 	for (unsigned i = 0; i < VIRTIO_NET_BACKLOG + 3; i++) {
 		make_frame(frame, MAC_A, f->st.port.mac, sizeof(frame), (u8)(i * 16));
-		vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+		vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	}
 	assert_int_equal(a->net.backlog.count, VIRTIO_NET_BACKLOG);
 	assert_int_equal(a->net.state.stats.rx_dropped, 3);
@@ -537,7 +542,7 @@ static void test_rx_backlog_then_drop(void **state)
 	}
 	assert_false(drv_used(a, RXQ, &id, &len));
 	/* With buffers left, the next frame goes straight in. */
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_true(drv_used(a, RXQ, &id, &len));
 	assert_int_equal(a->used_calls[RXQ], 2);
 	assert_int_equal(a->net.state.stats.rx_frames, VIRTIO_NET_BACKLOG + 1);
@@ -554,12 +559,12 @@ static void test_rx_small_buffer(void **state)
 	drv_rx(a, 100, NULL);
 	drv_rx(a, 1526, &gpa);
 	make_frame(frame, MAC_A, f->st.port.mac, sizeof(frame), 7);
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_true(drv_used(a, RXQ, &id, &len));
 	assert_int_equal(len, 0);
 	assert_int_equal(a->net.state.stats.rx_dropped, 1);
 	assert_false(a->failed);
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_true(drv_used(a, RXQ, &id, &len));
 	assert_int_equal(len, HDR + sizeof(frame));
 	assert_memory_equal(a->ram + gpa + HDR, frame, sizeof(frame));
@@ -574,11 +579,11 @@ static void test_rx_readable_buffer_fails(void **state)
 
 	drv_post(a, RXQ, &bad, 1);
 	make_frame(frame, MAC_A, f->st.port.mac, sizeof(frame), 8);
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_true(a->failed);
 	assert_int_equal(a->net.state.stats.rx_frames, 0);
 	/* Failed: later frames are dropped, not queued. */
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_int_equal(a->net.backlog.count, 0);
 }
 
@@ -591,12 +596,12 @@ static void test_rx_when_not_running(void **state)
 	u32 id, len;
 
 	make_frame(frame, MAC_A, f->st.port.mac, sizeof(frame), 9);
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));	/* backlogged */
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));	/* backlogged */
 	assert_int_equal(a->net.state.stats.rx_dropped, 0);
 	driver_reset(a);					/* the waiting frame is lost */
 	assert_int_equal(a->net.backlog.count, 0);
 	assert_int_equal(a->net.state.stats.rx_dropped, 1);
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_int_equal(a->net.backlog.count, 0);
 	assert_int_equal(a->net.state.stats.rx_dropped, 2);
 
@@ -605,7 +610,7 @@ static void test_rx_when_not_running(void **state)
 	virtio_net_set_link(&a->net, false);
 	assert_int_equal(a->cfg_changes, 1);
 	assert_int_equal(virtio_net_ops(&a->net)->cfg_read(&a->net, 6, 2), 0);
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_false(drv_used(a, RXQ, &id, &len));
 	assert_int_equal(a->net.state.stats.rx_dropped, 3);
 	drv_tx(a, ZERO_HDR, frame, sizeof(frame), NULL, 0);	/* tx with no carrier */
@@ -617,7 +622,7 @@ static void test_rx_when_not_running(void **state)
 	virtio_net_set_link(&a->net, true);
 	virtio_net_set_link(&a->net, true);			/* no change, no interrupt */
 	assert_int_equal(a->cfg_changes, 2);
-	vswitch_send(f->st.port.sw, &f->st.port, frame, sizeof(frame));
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
 	assert_true(drv_used(a, RXQ, &id, &len));
 }
 

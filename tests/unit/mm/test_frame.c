@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "mm/frame.h"
+#include "boot/multiboot2.h"
 #include "lib/string.h"
 
 #define NFRAMES 16384 /* 64 MiB */
@@ -185,6 +186,17 @@ static bool ovmf_allowed(u64 f)
 	return usable;
 }
 
+/* As boot/main.c does: the map, less what the boot code reserves and extra. */
+static void fill_from_boot(const struct boot_info *bi, u64 below, const struct mem_region *extra,
+			   unsigned nextra)
+{
+	struct mem_region reserved[BOOT_MAX_MODULES + 2];
+	unsigned n = boot_reserved_regions(bi, below, reserved, ARRAY_SIZE(reserved));
+
+	frame_alloc_from_map(&fa, bi->mmap, bi->mmap_count, reserved, n);
+	frame_alloc_from_map(&fa, NULL, 0, extra, nextra);
+}
+
 static void fill_from_ovmf(void)
 {
 	static struct boot_info bi;
@@ -198,7 +210,7 @@ static void fill_from_ovmf(void)
 	bi.modules[0] = (struct boot_module){ MOD_START, MOD_END, "guest" };
 	bi.module_count = 1;
 	frame_alloc_init(&fa, bitmap, NFRAMES);
-	frame_alloc_from_boot(&fa, &bi, 0x100000, &kernel, 1);
+	fill_from_boot(&bi, 0x100000, &kernel, 1);
 }
 
 /* Drain the allocator page by page: every page must be one the map allows. */
@@ -276,7 +288,7 @@ static void test_from_multiboot2(void **state)
 	boot_mmap_sanitize(&bi);
 	assert_int_equal(bi.mmap_count, 4);
 	frame_alloc_init(&fa, bitmap, NFRAMES);
-	frame_alloc_from_boot(&fa, &bi, 2 * MiB, NULL, 0);
+	fill_from_boot(&bi, 2 * MiB, NULL, 0);
 	/* [2 MiB, 32 MiB) less the 8 NVS frames and the 2 module frames */
 	assert_true(frame_alloc_free_count(&fa) == (30 * MiB / PAGE_SIZE) - 8 - 2);
 	while ((p = frame_alloc_pages(&fa, 1, 1)) != 0) {

@@ -245,7 +245,8 @@ static void test_detach_forgets_macs(void **state)
 	send_to(w, 0, mac2);
 	counts(w, 1, 1, 1, 1);
 	vswitch_detach(&w->st[2].port);
-	assert_null(w->st[2].port.sw);
+	assert_false(net_port_plugged(&w->st[2].port));
+	assert_null(w->st[2].port.backend_ctx);
 	assert_int_equal(vswitch_port_count(w->sw), NPORTS - 1);
 	send_to(w, 0, mac2);		/* unknown again: flooded to what is left */
 	counts(w, 1, 2, 1, 2);
