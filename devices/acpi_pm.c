@@ -7,7 +7,7 @@
  * The system is always in ACPI mode (the FADT has no SMI_CMD), so SCI_EN
  * reads 1 and cannot be cleared. Only S5 exists as a sleep state. There is
  * no sleep button, no RTC wake status (the FADT sets FIX_RTC) and no GPE
- * block. The timer is computed from time_now_ns() when read, never ticked;
+ * block. The timer is computed from the VM's clock when read, never ticked;
  * its carry bit TMR_STS is brought up to date on each access and by
  * acpi_pm_advance(), which the VM's timer code runs at the deadline
  * acpi_pm_next_deadline() gives while the guest has TMR_EN set.
@@ -15,7 +15,6 @@
 #include "devices/acpi_pm.h"
 #include "lib/log.h"
 #include "lib/string.h"
-#include "lib/time.h"
 
 /* PM1 Status register bits (4.8.3.1.1). */
 #define PM1_TMR_STS		BIT(0)	/* timer bit 31 changed */
@@ -108,8 +107,8 @@ void acpi_pm_irq_sync(struct acpi_pm *pm)
 
 void acpi_pm_init(struct acpi_pm *pm, const struct acpi_pm_wiring *wiring)
 {
-	pm->state = (struct acpi_pm_state){ .tmr_epoch_ns = time_now_ns() };
-	pm->wiring = wiring ? *wiring : (struct acpi_pm_wiring){ 0 };
+	pm->state = (struct acpi_pm_state){ .tmr_epoch_ns = guest_clock_now(wiring->clock) };
+	pm->wiring = *wiring;
 	acpi_pm_irq_sync(pm);
 }
 
@@ -164,7 +163,7 @@ static void acpi_pm_image(const struct acpi_pm_state *s, u64 now_ns, u8 img[ACPI
 static u64 acpi_pm_io_read(void *dev, u64 offset, unsigned size)
 {
 	struct acpi_pm *pm = dev;
-	u64 now = time_now_ns(), val = 0;
+	u64 now = guest_clock_now(pm->wiring.clock), val = 0;
 	u8 img[ACPI_PM_LEN];
 
 	acpi_pm_tmr_carry(&pm->state, now);
@@ -215,7 +214,7 @@ static void acpi_pm_io_write(void *dev, u64 offset, unsigned size, u64 val)
 		data[offset + i] = val >> (8 * i);
 		mask[offset + i] = 0xff;
 	}
-	acpi_pm_tmr_carry(s, time_now_ns());
+	acpi_pm_tmr_carry(s, guest_clock_now(pm->wiring.clock));
 	/* PM1_STS: write 1 to clear; zero bits and unwritten bytes keep theirs. */
 	s->sts &= ~(field16(data, PM1_STS_OFF) & PM1_STS_W1C);
 	m = field16(mask, PM1_EN_OFF) & PM1_EN_MASK;

@@ -17,7 +17,6 @@
  * not, and OUT is never held high on the line (see i8254_advance()).
  */
 #include "devices/i8254.h"
-#include "lib/time.h"
 
 /* Control word (port 0x43) fields. */
 #define CW_SC_SHIFT	6		/* bits 7:6: counter select, 3 = read-back */
@@ -402,7 +401,7 @@ static void chan_gate(struct i8254_channel *c, bool level, u64 tick)
 	}
 }
 
-void i8254_init(struct i8254 *pit, const struct irq_line *irq0)
+void i8254_init(struct i8254 *pit, const struct i8254_wiring *w)
 {
 	unsigned i;
 
@@ -412,21 +411,24 @@ void i8254_init(struct i8254 *pit, const struct irq_line *irq0)
 		pit->state.ch[i].null_count = true;
 		pit->state.ch[i].gate = i != 2;
 	}
-	pit->wiring = (struct i8254_wiring){ 0 };
-	if (irq0)
-		pit->wiring.irq0 = *irq0;
+	pit->wiring = *w;
+}
+
+static u64 pit_now(const struct i8254 *pit)
+{
+	return ns_to_tick(guest_clock_now(pit->wiring.clock));
 }
 
 u8 i8254_read(struct i8254 *pit, unsigned reg)
 {
 	if (reg >= REG_CONTROL)
 		return 0xff;	/* the control word register is write-only */
-	return pit_count_read(pit, reg, ns_to_tick(time_now_ns()));
+	return pit_count_read(pit, reg, pit_now(pit));
 }
 
 void i8254_write(struct i8254 *pit, unsigned reg, u8 val)
 {
-	u64 tick = ns_to_tick(time_now_ns());
+	u64 tick = pit_now(pit);
 
 	if (reg == REG_CONTROL)
 		pit_control(pit, val, tick);
@@ -437,7 +439,7 @@ void i8254_write(struct i8254 *pit, unsigned reg, u8 val)
 u8 i8254_port61_read(struct i8254 *pit)
 {
 	struct i8254_state *s = &pit->state;
-	u64 tick = ns_to_tick(time_now_ns());
+	u64 tick = pit_now(pit);
 	struct i8254_channel c2 = chan_at(&s->ch[2], tick);
 
 	s->refresh = !s->refresh;
@@ -447,7 +449,7 @@ u8 i8254_port61_read(struct i8254 *pit)
 
 void i8254_port61_write(struct i8254 *pit, u8 val)
 {
-	u64 tick = ns_to_tick(time_now_ns());
+	u64 tick = pit_now(pit);
 	struct i8254_channel *c = pit_sync(pit, 2, tick);
 
 	pit->state.port61 = val & P61_WRITABLE;

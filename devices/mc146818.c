@@ -21,7 +21,6 @@
  */
 #include "devices/mc146818.h"
 #include "lib/date.h"
-#include "lib/time.h"
 
 /* Register indices (Figure 3). */
 enum {
@@ -469,17 +468,15 @@ static void rtc_write_data(struct mc146818 *rtc, u8 val, u64 now)
 	rtc_irq_update(rtc);
 }
 
-void mc146818_init(struct mc146818 *rtc, u64 epoch_secs, const struct irq_line *irq8)
+void mc146818_init(struct mc146818 *rtc, u64 epoch_secs, const struct mc146818_wiring *w)
 {
 	struct mc146818_state *s = &rtc->state;
-	u64 now = time_now_ns();
+	u64 now = guest_clock_now(w->clock);
 
 	*s = (struct mc146818_state){ .div_ns = now, .base_secs = epoch_secs, .flags_ns = now };
 	s->cmos[RTC_REG_A] = REG_A_DV_32K | REG_A_RATE_1024;
 	s->cmos[RTC_REG_B] = REG_B_24H;
-	rtc->wiring = (struct mc146818_wiring){ 0 };
-	if (irq8)
-		rtc->wiring.irq = *irq8;
+	rtc->wiring = *w;
 }
 
 void mc146818_irq_sync(struct mc146818 *rtc)
@@ -494,7 +491,7 @@ u8 mc146818_read(struct mc146818 *rtc, unsigned port)
 	if (port == 0)
 		return rtc->state.index | (rtc->state.nmi_disabled ? INDEX_NMI_OFF : 0);
 	if (port == 1)
-		return rtc_read_data(rtc, time_now_ns());
+		return rtc_read_data(rtc, guest_clock_now(rtc->wiring.clock));
 	return 0xff;
 }
 
@@ -504,7 +501,7 @@ void mc146818_write(struct mc146818 *rtc, unsigned port, u8 val)
 		rtc->state.index = val & ~INDEX_NMI_OFF;
 		rtc->state.nmi_disabled = val & INDEX_NMI_OFF;
 	} else if (port == 1) {
-		rtc_write_data(rtc, val, time_now_ns());
+		rtc_write_data(rtc, val, guest_clock_now(rtc->wiring.clock));
 	}
 }
 

@@ -23,7 +23,6 @@
 #include "devices/vlapic.h"
 #include "arch/msr.h"
 #include "lib/log.h"
-#include "lib/time.h"
 #include "vlapic_priv.h"
 
 /* IA32_APIC_BASE (11.4.4, Figure 11-5). */
@@ -202,7 +201,7 @@ void vlapic_init(struct vlapic *lapic, u32 apic_id, bool bsp, const struct vlapi
 	s->id = apic_id;
 	s->apic_base = VLAPIC_BASE | APIC_BASE_EN | (bsp ? APIC_BASE_BSP : 0);
 	vlapic_reset_regs(s);
-	lapic->wiring = w ? *w : (struct vlapic_wiring){ 0 };
+	lapic->wiring = *w;
 }
 
 void vlapic_reset_init(struct vlapic *lapic)
@@ -452,7 +451,7 @@ static enum vlapic_lvt vlapic_lvt_of(unsigned idx)
 static void vlapic_reg_write(struct vlapic *lapic, unsigned idx, u32 val)
 {
 	struct vlapic_state *s = &lapic->state;
-	u64 now = time_now_ns();
+	u64 now = guest_clock_now(lapic->wiring.clock);
 
 	vlapic_advance(lapic, now);
 	switch (idx) {
@@ -503,7 +502,7 @@ static u32 vlapic_reg_read(const struct vlapic *lapic, unsigned idx)
 	case REG_LVT_CMCI:
 	case REG_LVT_TIMER ... REG_LVT_ERROR: return s->lvt[vlapic_lvt_of(idx)];
 	case REG_TIMER_ICR: return s->timer_initial;
-	case REG_TIMER_CCR: return vlapic_timer_count(s, time_now_ns());
+	case REG_TIMER_CCR: return vlapic_timer_count(s, guest_clock_now(lapic->wiring.clock));
 	case REG_TIMER_DCR: return s->timer_dcr;
 	default: return 0;
 	}
@@ -611,7 +610,7 @@ int vlapic_msr_write(struct vlapic *lapic, u32 msr, u64 val)
 	if (idx == REG_ICR_LO) {
 		if ((u32)val & ~ICR_LO_WRITABLE)
 			return -EINVAL;
-		vlapic_advance(lapic, time_now_ns());
+		vlapic_advance(lapic, guest_clock_now(lapic->wiring.clock));
 		lapic->state.icr = val;
 		vlapic_icr_send(lapic);
 		return 0;

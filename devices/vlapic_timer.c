@@ -9,7 +9,6 @@
  * counts like one-shot.
  */
 #include "devices/vlapic.h"
-#include "lib/time.h"
 #include "vlapic_priv.h"
 
 enum { TIMER_ONESHOT = 0, TIMER_PERIODIC = 1, TIMER_TSC_DEADLINE = 2 };
@@ -114,7 +113,7 @@ void vlapic_timer_disarm(struct vlapic_state *s)
 
 u64 vlapic_tsc_deadline_read(struct vlapic *lapic)
 {
-	vlapic_advance(lapic, time_now_ns());
+	vlapic_advance(lapic, guest_clock_now(lapic->wiring.clock));
 	if (vlapic_timer_mode(&lapic->state) != TIMER_TSC_DEADLINE)
 		return 0;
 	return lapic->state.tsc_deadline;
@@ -125,13 +124,13 @@ u64 vlapic_tsc_deadline_read(struct vlapic *lapic)
 void vlapic_tsc_deadline_write(struct vlapic *lapic, u64 val)
 {
 	struct vlapic_state *s = &lapic->state;
-	u64 now = time_now_ns();
+	u64 now = guest_clock_now(lapic->wiring.clock);
 
 	vlapic_advance(lapic, now);
 	if (!vlapic_hw_enabled(s) || vlapic_timer_mode(s) != TIMER_TSC_DEADLINE)
 		return;
 	s->tsc_deadline = val;
 	s->timer_armed = val != 0;
-	s->timer_due_ns = time_tsc_to_ns(val);
+	s->timer_due_ns = guest_clock_from_tsc(lapic->wiring.clock, val);
 	vlapic_advance(lapic, now);
 }

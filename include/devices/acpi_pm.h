@@ -11,6 +11,7 @@
 
 #include "types.h"
 #include "devices/irq.h"
+#include "devices/guest_clock.h"
 #include "devices/io_ops.h"
 
 #define ACPI_PM_BASE        0x600	/* default I/O base of the block */
@@ -39,7 +40,7 @@ struct acpi_pm_state {
 	u16 sts;		/* PM1_STS sticky bits (TMR_STS, PWRBTN_STS, WAK_STS) */
 	u16 en;			/* PM1_EN */
 	u16 cnt;		/* PM1_CNT readable bits other than SCI_EN */
-	u64 tmr_epoch_ns;	/* time_now_ns() at which the timer read 0 */
+	u64 tmr_epoch_ns;	/* guest clock time at which the timer read 0 */
 	u64 tmr_halves;		/* timer ticks >> 31 when TMR_STS was last updated */
 	bool sci_level;		/* level last driven onto the SCI line */
 };
@@ -50,6 +51,7 @@ struct acpi_pm_wiring {
 	void (*reset)(void *ctx);	/* ACPI_PM_RESET_VALUE written to RESET_REG; may be NULL */
 	void *ctx;
 	struct irq_line sci;		/* ISA IRQ 9, level-triggered, active high */
+	const struct guest_clock *clock;	/* the VM's time */
 };
 
 struct acpi_pm {
@@ -58,13 +60,14 @@ struct acpi_pm {
 	bool sleep_warned;		/* host side: unsupported sleep type logged once */
 };
 
-/* Power-on state (timer at 0 now, SCI_EN set) and wiring; drives the SCI low. */
+/* Power-on state (timer at 0 now, SCI_EN set) and wiring (copied; a clock
+ * is required); drives the SCI low. */
 void acpi_pm_init(struct acpi_pm *pm, const struct acpi_pm_wiring *wiring);
 /* Press the power button: PWRBTN_STS, and an SCI if the guest enabled it. */
 void acpi_pm_power_button(struct acpi_pm *pm);
 /* The timer's carry (TMR_STS) as of now_ns; raises the SCI if TMR_EN. */
 void acpi_pm_advance(struct acpi_pm *pm, u64 now_ns);
-/* When acpi_pm_advance() must next run (time_now_ns() scale), or UINT64_MAX:
+/* When acpi_pm_advance() must next run (guest clock), or UINT64_MAX:
  * only while TMR_EN is set and TMR_STS clear is an SCI due at a known time. */
 u64 acpi_pm_next_deadline(const struct acpi_pm *pm);
 /* Drive the SCI to the level the state calls for (after a restore). */

@@ -12,6 +12,7 @@
 
 #include "types.h"
 #include "devices/irq.h"
+#include "devices/guest_clock.h"
 #include "devices/io_ops.h"
 
 #define I8254_HZ	1193182u	/* PIT input clock */
@@ -20,7 +21,7 @@
 
 /*
  * One counter. Times are PIT clock ticks on the absolute scale
- * tick = time_now_ns() * I8254_HZ / 10^9, so the state is plain numbers.
+ * tick = (guest clock ns) * I8254_HZ / 10^9, so the state is plain numbers.
  */
 struct i8254_channel {
 	u8 ctrl;		/* control word bits 5:0: RW1 RW0 M2 M1 M0 BCD */
@@ -57,7 +58,8 @@ struct i8254_state {
 
 /* Wiring: set once by i8254_init(), never saved. */
 struct i8254_wiring {
-	struct irq_line irq0;	/* a copy of the line given at init */
+	struct irq_line irq0;			/* channel 0 OUT; set may be NULL */
+	const struct guest_clock *clock;	/* the VM's time */
 };
 
 struct i8254 {
@@ -65,8 +67,8 @@ struct i8254 {
 	struct i8254_wiring wiring;
 };
 
-/* Reset: no counter running, gate 2 low; irq0 may be NULL. */
-void i8254_init(struct i8254 *pit, const struct irq_line *irq0);
+/* Reset: no counter running, gate 2 low; the wiring is copied (a clock is required). */
+void i8254_init(struct i8254 *pit, const struct i8254_wiring *w);
 /* Ports 0x40-0x43 as reg 0-3; reads of the control port return 0xff. */
 u8 i8254_read(struct i8254 *pit, unsigned reg);
 void i8254_write(struct i8254 *pit, unsigned reg, u8 val);
@@ -79,7 +81,7 @@ void i8254_port61_write(struct i8254 *pit, u8 val);
  * reprogramming never drops one.
  */
 void i8254_advance(struct i8254 *pit, u64 now_ns);
-/* When advance() next has an edge to deliver (time_now_ns() base), or
+/* When advance() next has an edge to deliver (guest clock), or
  * UINT64_MAX when channel 0 will not rise again on its own. */
 u64 i8254_next_deadline(const struct i8254 *pit);
 

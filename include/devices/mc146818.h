@@ -3,8 +3,8 @@
  * (devices/mc146818.c), as in a PC: index port 0x70 (bit 7 disables NMI),
  * data port 0x71, 128 bytes, century at 0x32, IRQ on ISA IRQ 8.
  *
- * The clock is a count of seconds since 1970 fixed to an instant of
- * time_now_ns(), so nothing ticks. The model takes no lock: the VM
+ * The clock is a count of seconds since 1970 fixed to an instant of the
+ * VM's clock (include/devices/guest_clock.h), so nothing ticks. The model takes no lock: the VM
  * serialises register accesses, advance() and next_deadline().
  */
 #ifndef KEEL_DEVICES_MC146818_H
@@ -12,6 +12,7 @@
 
 #include "types.h"
 #include "devices/irq.h"
+#include "devices/guest_clock.h"
 #include "devices/io_ops.h"
 
 #define MC146818_NR_PORTS	2	/* 0x70 index, 0x71 data */
@@ -34,7 +35,8 @@ struct mc146818_state {
 };
 
 struct mc146818_wiring {
-	struct irq_line irq;	/* a copy of the line given at init */
+	struct irq_line irq;			/* IRQ 8; set may be NULL */
+	const struct guest_clock *clock;	/* the VM's time */
 };
 
 struct mc146818 {
@@ -45,15 +47,16 @@ struct mc146818 {
 /*
  * Reset as a PC BIOS leaves the chip: 32.768 kHz divider running, 1024 Hz
  * rate, BCD, 24-hour, no interrupts enabled; the clock shows epoch_secs
- * (seconds since 1970 UTC, e.g. from host_rtc_read()) now. irq8 may be NULL.
+ * (seconds since 1970 UTC, e.g. from host_rtc_read()) now. The wiring is
+ * copied (a clock is required).
  */
-void mc146818_init(struct mc146818 *rtc, u64 epoch_secs, const struct irq_line *irq8);
+void mc146818_init(struct mc146818 *rtc, u64 epoch_secs, const struct mc146818_wiring *w);
 /* One port access: 0 is the index port (0x70), 1 the data port (0x71). */
 u8 mc146818_read(struct mc146818 *rtc, unsigned port);
 void mc146818_write(struct mc146818 *rtc, unsigned port, u8 val);
 /* Raise IRQ 8 for the periodic, alarm and update-ended events due by now_ns. */
 void mc146818_advance(struct mc146818 *rtc, u64 now_ns);
-/* When advance() next has an interrupt to raise (time_now_ns() base), or
+/* When advance() next has an interrupt to raise (guest clock), or
  * UINT64_MAX: none enabled, or IRQ 8 is already up until register C is read. */
 u64 mc146818_next_deadline(const struct mc146818 *rtc);
 bool mc146818_nmi_disabled(const struct mc146818 *rtc);

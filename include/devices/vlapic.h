@@ -16,8 +16,9 @@
 
 #include "types.h"
 #include "devices/io_ops.h"
+#include "devices/guest_clock.h"
 
-#define VLAPIC_BASE	0xfee00000ull	/* IA32_APIC_BASE default; relocation is refused */
+#define VLAPIC_BASE	0xfee00000ull	/* IA32_APIC_BASE at reset (SDM 11.4.4); relocation is refused */
 #define VLAPIC_SIZE	0x1000ull
 
 /*
@@ -47,8 +48,8 @@ enum vlapic_delivery_mode {
 
 /*
  * Guest-visible state: plain values with no pointers, so a snapshot is a
- * struct copy. Times are absolute time_now_ns() values: a restore is only
- * meaningful on the same host boot (as for the other device models).
+ * struct copy. Times are absolute values of the VM's clock
+ * (include/devices/guest_clock.h), as for the other device models.
  */
 struct vlapic_state {
 	u32 id;			/* x2APIC ID; xAPIC shows bits 7:0 in ID[31:24] */
@@ -68,7 +69,7 @@ struct vlapic_state {
 	u32 timer_dcr;		/* divide configuration, bits 3 and 1:0 */
 	u64 tsc_deadline;	/* IA32_TSC_DEADLINE; 0 = disarmed */
 	bool timer_armed;	/* a count or deadline is running */
-	u64 timer_due_ns;	/* when it next reaches zero (time_now_ns clock) */
+	u64 timer_due_ns;	/* when it next reaches zero (guest clock) */
 };
 
 /* Wiring: where the model's outputs go. Set once by vlapic_init(), never saved. */
@@ -88,6 +89,7 @@ struct vlapic_wiring {
 	 */
 	void (*ipi)(void *ctx, u32 dest, bool logical, u8 shorthand, u8 mode, u8 vector);
 	void *ctx;
+	const struct guest_clock *clock;	/* the VM's time; required */
 };
 
 struct vlapic {
@@ -96,7 +98,7 @@ struct vlapic {
 };
 
 /* Power-on reset (SDM 11.4.7.1): xAPIC mode, software-disabled, LVTs masked.
- * w may be NULL. */
+ * The wiring is copied; its clock is required, the callbacks may be NULL. */
 void vlapic_init(struct vlapic *lapic, u32 apic_id, bool bsp, const struct vlapic_wiring *w);
 /* INIT (SDM 11.4.7.3): registers reset; ID and IA32_APIC_BASE (mode) kept. */
 void vlapic_reset_init(struct vlapic *lapic);

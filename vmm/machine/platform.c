@@ -315,25 +315,28 @@ static const struct io_ops vm_lapic_ops = { vm_lapic_read, vm_lapic_write };
 
 void vm_vcpu_platform_init(struct vcpu *v)
 {
-	struct vlapic_wiring w = { .eoi = vm_lapic_eoi, .ipi = vm_lapic_ipi, .ctx = v };
+	struct vlapic_wiring w = { .eoi = vm_lapic_eoi, .ipi = vm_lapic_ipi, .ctx = v,
+				   .clock = &v->vm->clock };
 
 	vlapic_init(&v->lapic, v->id, v->id == 0, &w);
 }
 
 int vm_platform_init(struct vm *vm)
 {
-	struct irq_line com1 = { vm_isa_irq_set, vm, COM1_IRQ }, irq0 = { vm_isa_irq_set, vm, 0 },
-			irq8 = { vm_isa_irq_set, vm, 8 }, sci = { vm_isa_irq_set, vm, 9 };
+	struct irq_line com1 = { vm_isa_irq_set, vm, COM1_IRQ }, sci = { vm_isa_irq_set, vm, 9 };
 	struct vioapic_wiring iow = { .deliver = vm_apic_deliver, .ctx = vm };
-	struct acpi_pm_wiring pmw = { .power_off = vm_power_off, .reset = vm_reset, .ctx = vm, .sci = sci };
+	struct acpi_pm_wiring pmw = { .power_off = vm_power_off, .reset = vm_reset, .ctx = vm, .sci = sci,
+				      .clock = &vm->clock };
+	struct i8254_wiring pitw = { .irq0 = { vm_isa_irq_set, vm, 0 }, .clock = &vm->clock };
+	struct mc146818_wiring rtcw = { .irq = { vm_isa_irq_set, vm, 8 }, .clock = &vm->clock };
 	int err;
 	/* Interrupt controllers first: the others drive their lines at init. */
 	i8259_init(&vm->pic, vm_pic_intr_changed, vm);
 	vioapic_init(&vm->ioapic, &iow);
 	for (unsigned gsi = ACPI_PCI_INTX_GSI_BASE; gsi < ACPI_PCI_INTX_GSI_BASE + 8; gsi++)
 		vm_pci_intx_set(vm, gsi, false);	/* idle PCI lines are high */
-	i8254_init(&vm->pit, &irq0);
-	mc146818_init(&vm->rtc, host_wall_clock(), &irq8);
+	i8254_init(&vm->pit, &pitw);
+	mc146818_init(&vm->rtc, host_wall_clock(), &rtcw);
 	acpi_pm_init(&vm->pm, &pmw);
 	pci_host_init(&vm->pci);
 	ns16550_init(&vm->uart, vm_uart_tx, vm, &com1);
@@ -363,7 +366,7 @@ int vm_platform_init(struct vm *vm)
  * TSC units so the entry path compares it with one RDTSC. */
 void vm_timers_run(struct vm *vm)
 {
-	u64 now = time_now_ns(), next;
+	u64 now = guest_clock_now(&vm->clock), next;
 
 	vm_virtio_drain(vm);		/* frames that came while the VM was busy */
 	i8254_advance(&vm->pit, now);
@@ -378,6 +381,7 @@ void vm_timers_run(struct vm *vm)
 		if (vcpu_pending_vector(v) >= 0)
 			vcpu_kick(v);
 	}
+	next = guest_clock_to_host(&vm->clock, next);
 	vm->timer_deadline_tsc = next == UINT64_MAX ? UINT64_MAX : time_ns_to_tsc(next);
 	vm->timers_dirty = false;
 }

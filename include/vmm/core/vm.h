@@ -44,6 +44,7 @@ struct vm {
 	u32 affinity;			/* CPUs its vCPUs may run on (bit n = CPU n); 0 = any */
 	bool paused;			/* the shell's pause: no vCPU is scheduled */
 	u64 started_ns;			/* time_now_ns() when it was started */
+	struct guest_clock clock;	/* the time its devices keep (devices/guest_clock.h) */
 	struct gpa_map mem;
 	struct io_bus pio;
 	struct io_bus mmio;

@@ -67,12 +67,15 @@ static void world_sci(void *ctx, unsigned line, bool level)
 	w->line_seen = line;
 }
 
+static const struct guest_clock clock;
+
 static int world_setup(void **state)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct acpi_pm_wiring wiring = {
 		.power_off = world_power_off, .reset = world_reset, .ctx = w,
 		.sci = { .set = world_sci, .ctx = w, .line = ACPI_PM_SCI_IRQ },
+		.clock = &clock,
 	};
 
 	fake_time_ns = T0;
@@ -387,7 +390,7 @@ static void test_hostile_accesses(void **state)
 	assert_int_equal(w->power_offs, 0);
 	assert_int_equal(rd(w, 0, 8), 0x00001c0307218000ull);	/* WAK_STS, EN, CNT */
 
-	acpi_pm_init(&bare, NULL);
+	acpi_pm_init(&bare, &(struct acpi_pm_wiring){ .clock = &clock });
 	acpi_pm_io_ops.write(&bare, CNT, 2, SLP_TYP(ACPI_PM_S5_SLP_TYP) | SLP_EN);
 	acpi_pm_io_ops.write(&bare, RST, 1, ACPI_PM_RESET_VALUE);
 	acpi_pm_power_button(&bare);

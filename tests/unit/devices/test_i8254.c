@@ -28,14 +28,17 @@ static void irq0_set(void *ctx, unsigned l, bool level)
 	line_seen = l;
 }
 
+static struct guest_clock clock;	/* the VM's clock: offset 0 unless a test moves it */
+
 static int setup(void **state)
 {
-	struct irq_line irq = { .set = irq0_set, .ctx = NULL, .line = 0 };
+	struct i8254_wiring w = { .irq0 = { .set = irq0_set, .ctx = NULL, .line = 0 }, .clock = &clock };
 
 	fake_time_ns = 0;
+	clock.offset_ns = 0;
 	pulses = 0;
 	line = false;
-	i8254_init(&pit, &irq);
+	i8254_init(&pit, &w);
 	return 0;
 }
 
@@ -717,6 +720,39 @@ static void test_random_programming(void **state)
 	}
 }
 
+/*
+ * Deadlines live on the VM's clock: a PIT whose state moves into a VM whose
+ * clock was set to the saved time (a restore at a later host time) counts
+ * on from where it stopped, and its next edge is as near as it was. The
+ * same state read on the host's time is five seconds further on.
+ */
+static void test_guest_clock_restore(void **state)
+{
+	struct guest_clock later = { 0 };
+	struct i8254_wiring w = { .clock = &later };
+	struct i8254 moved;
+	u64 due, saved_at;
+	u16 before;
+	u8 lo;
+
+	at(100);
+	program(CH0, 2, 1000);
+	at(600);
+	before = count16(CH0);
+	due = i8254_next_deadline(&pit);
+	saved_at = guest_clock_now(&clock);
+
+	fake_time_ns += 5 * NSEC_PER_SEC;
+	guest_clock_set(&later, saved_at);
+	i8254_init(&moved, &w);
+	moved.state = pit.state;
+	lo = i8254_read(&moved, CH0);
+	assert_int_equal(lo | i8254_read(&moved, CH0) << 8, before);
+	assert_true(i8254_next_deadline(&moved) == due);
+	assert_true(guest_clock_to_host(&later, due) - fake_time_ns == due - saved_at);
+	assert_int_not_equal(count16(CH0), before);
+}
+
 #define PIT_TEST(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -749,6 +785,7 @@ int main(void)
 		PIT_TEST(test_gate_mode5_and_4),
 		PIT_TEST(test_count_one),
 		PIT_TEST(test_snapshot_restore),
+		PIT_TEST(test_guest_clock_restore),
 		PIT_TEST(test_io_ops),
 		PIT_TEST(test_random_programming),
 	};

@@ -33,14 +33,16 @@ static void irq8_set(void *ctx, unsigned l, bool level)
 	line = level;
 }
 
+static struct guest_clock clock;
+
 static int setup(void **state)
 {
-	struct irq_line irq = { .set = irq8_set, .ctx = NULL, .line = 8 };
+	struct mc146818_wiring w = { .irq = { .set = irq8_set, .ctx = NULL, .line = 8 }, .clock = &clock };
 
 	fake_time_ns = T0;
 	line = false;
 	raises = 0;
-	mc146818_init(&rtc, LEAP_EVE, &irq);
+	mc146818_init(&rtc, LEAP_EVE, &w);
 	return 0;
 }
 

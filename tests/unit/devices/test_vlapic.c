@@ -60,10 +60,14 @@ static void world_ipi(void *ctx, u32 dest, bool logical, u8 shorthand, u8 mode, 
 	w->ipis[w->nipi++] = (struct ipi){ dest, logical, shorthand, mode, vector };
 }
 
+static const struct guest_clock clock;
+/* An APIC wired to nothing but the clock. */
+static const struct vlapic_wiring bare = { .clock = &clock };
+
 static int world_setup(void **state)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct vlapic_wiring wiring = { .eoi = world_eoi, .ipi = world_ipi, .ctx = w };
+	struct vlapic_wiring wiring = { .eoi = world_eoi, .ipi = world_ipi, .ctx = w, .clock = &clock };
 
 	fake_time_ns = T0;
 	vlapic_init(&w->lapic, 3, true, &wiring);
@@ -156,7 +160,7 @@ static void test_ap_reset(void **state)
 {
 	struct vlapic ap;
 
-	vlapic_init(&ap, 0x21, false, NULL);
+	vlapic_init(&ap, 0x21, false, &bare);
 	assert_int_equal(vlapic_apic_base_read(&ap), 0xfee00800);
 	assert_int_equal(vlapic_mmio_read(&ap, ID, 4), 0x21000000);
 }
@@ -738,7 +742,7 @@ static void test_icr_unwired(void **state)
 	struct vlapic l;
 
 	fake_time_ns = T0;
-	vlapic_init(&l, 0, true, NULL);
+	vlapic_init(&l, 0, true, &bare);
 	vlapic_mmio_write(&l, SVR, 4, 0x1ff);
 	vlapic_mmio_write(&l, ICR_HI, 4, 0);
 	vlapic_mmio_write(&l, ICR_LO, 4, (1u << 8) | 0x70);
@@ -879,7 +883,7 @@ static void test_x2apic_registers(void **state)
 	assert_int_equal(vlapic_msr_read(&w->lapic, X2(TPR), &v), -EINVAL);
 	assert_int_equal(vlapic_msr_write(&w->lapic, X2(TPR), 0), -EINVAL);
 
-	vlapic_init(&l, 0x1234, false, NULL);
+	vlapic_init(&l, 0x1234, false, &bare);
 	assert_int_equal(vlapic_apic_base_write(&l, VLAPIC_BASE | EN | EXTD), 0);
 	assert_int_equal(vlapic_msr_read(&l, X2(ID), &v), 0);
 	assert_true(v == 0x1234);
@@ -999,7 +1003,7 @@ static void test_match_dest_x2apic(void **state)
 {
 	struct vlapic l;
 
-	vlapic_init(&l, 0x21, false, NULL);
+	vlapic_init(&l, 0x21, false, &bare);
 	assert_int_equal(vlapic_apic_base_write(&l, VLAPIC_BASE | EN | EXTD), 0);
 	assert_true(vlapic_match_dest(&l, 0x21, false));
 	assert_false(vlapic_match_dest(&l, 0x121, false));
