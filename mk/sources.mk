@@ -22,7 +22,7 @@ SRC_ACPI_BUILD := vmm/machine/acpi_build.c vmm/machine/aml.c
 # The PC chips a VM has, and the RTC they read the time from.
 SRC_PC_DEVICES := devices/ns16550.c devices/testdev.c devices/i8254.c devices/i8259.c \
 	devices/mc146818.c devices/vlapic.c devices/vlapic_timer.c devices/vioapic.c \
-	devices/acpi_pm.c devices/pci_host.c drivers/host_rtc.c lib/date.c
+	devices/acpi_pm.c devices/pci_host.c devices/snapshot.c drivers/host_rtc.c lib/date.c
 
 # virtio: the split virtqueue, the PCI transport, blk and net with their backends.
 SRC_VIRTQUEUE := devices/virtqueue.c

@@ -20,6 +20,7 @@ srcs.unit/devices/test_mc146818   := devices/mc146818.c lib/date.c
 srcs.unit/devices/test_ns16550    := devices/ns16550.c
 srcs.unit/devices/test_pci_host   := devices/pci_host.c
 srcs.unit/devices/test_vioapic    := devices/vioapic.c
+srcs.unit/devices/test_snapshot   := devices/snapshot.c
 srcs.unit/devices/test_virtio_blk := devices/virtio_blk.c devices/backend/blk_ram.c $(SRC_VIRTQUEUE)
 srcs.unit/devices/test_virtio_net := devices/virtio_net.c devices/backend/vswitch.c $(SRC_VIRTQUEUE)
 srcs.unit/devices/test_virtio_pci := devices/virtio_pci.c devices/pci_host.c $(SRC_VIRTQUEUE) \
