@@ -15,11 +15,10 @@
 #include "sched/sched.h"
 #include "vmm/config/cmdline.h"
 #include "vmm/config/config.h"
-#include "vmm/mgmt/console.h"
-#include "vmm/loader/loader.h"
+#include "vmm/config/config_vm.h"
 #include "vmm/core/vcpu_setup.h"
+#include "vmm/core/vmm.h"
 #include "vmm/mgmt/shell.h"
-#include "vmm/core/vm.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -74,95 +73,16 @@ static size_t module_size(const struct boot_module *m)
 	return m ? m->end - m->start : 0;
 }
 
-/* Load one VM of the config: its kernel (Linux or a flat test binary),
- * initrd and command line. */
-static int load_config_vm(struct vm *vm, const struct vm_config *c, struct vcpu_boot_state *bs,
-			  char *why, size_t why_size)
+/* The config's images are the boot loader's modules, by name. */
+static void *find_image(void *ctx, const char *name, size_t *size)
 {
-	static const enum guest_mode flat_mode[] = {
-		[CONFIG_BOOT_FLAT16] = GUEST_REAL, [CONFIG_BOOT_FLAT32] = GUEST_PROT32,
-		[CONFIG_BOOT_FLAT64] = GUEST_LONG,
-	};
-	const struct boot_module *k = find_module(c->kernel);
-	const struct boot_module *i = c->initrd[0] ? find_module(c->initrd) : NULL;
+	const struct boot_module *m = find_module(name);
 
-	if (c->boot != CONFIG_BOOT_LINUX) {
-		int err = loader_flat(vm, phys_to_virt(k->start), module_size(k), flat_mode[c->boot], bs);
-		if (err)
-			keel_snprintf(why, why_size, "%s does not fit in its memory", c->kernel);
-		return err;
-	}
-	struct linux_boot_files f = {
-		.kernel = phys_to_virt(k->start), .kernel_size = module_size(k),
-		.initrd = i ? phys_to_virt(i->start) : NULL, .initrd_size = module_size(i),
-		.cmdline = c->cmdline,
-	};
-	return loader_linux(vm, &f, bs, why, why_size);
+	*size = module_size(m);
+	return m ? phys_to_virt(m->start) : NULL;
 }
 
-/* The VM's disks (multiboot2 modules, written in place) and NICs. */
-static int add_virtio(struct vm *vm, const struct vm_config *c, char *why, size_t why_size)
-{
-	int err = 0;
-
-	for (unsigned i = 0; !err && i < c->ndisk; i++) {
-		const struct boot_module *m = find_module(c->disk[i].image);
-		err = vm_add_disk(vm, phys_to_virt(m->start), module_size(m), c->disk[i].readonly, i);
-		if (err)
-			keel_snprintf(why, why_size, "disk %s: cannot attach (error %d)", c->disk[i].image, err);
-	}
-	for (unsigned i = 0; !err && i < c->nnic; i++) {
-		u8 mac[6];
-		char id[CONFIG_NAME_MAX + 8];
-
-		if (c->nic[i].has_mac) {
-			memcpy(mac, c->nic[i].mac, 6);
-		} else {
-			keel_snprintf(id, sizeof(id), "%s/eth%u", c->name, i);
-			virtio_net_mac_from_name(id, mac);
-		}
-		err = vm_add_nic(vm, c->nic[i].switch_name, mac, i);
-		if (err)
-			keel_snprintf(why, why_size, "nic on switch %s: cannot attach (error %d)",
-				      c->nic[i].switch_name, err);
-	}
-	return err;
-}
-
-/* Create, load and queue one VM of the config; a failure is reported and
- * only this VM is skipped. */
-static struct vm *start_config_vm(const struct vm_config *c)
-{
-	struct vcpu_boot_state bs;
-	char why[160] = "";
-	struct vm *vm;
-	int err;
-
-	vm = vm_create(c->name, c->memory, c->vcpus);
-	if (!vm)
-		return NULL;
-	vm->console_off = c->console == CONFIG_CONSOLE_NONE;
-	sched_group_set(&vm->sched, c->weight, c->cap);
-	vm->affinity = c->affinity & (u32)(BIT(cpu_count) - 1);
-	if (c->affinity && !vm->affinity) {
-		log_err("vm %s: not started: affinity names no CPU of the %u online", c->name, cpu_count);
-		vm_destroy(vm);
-		return NULL;
-	}
-	err = load_config_vm(vm, c, &bs, why, sizeof(why));
-	err = err ?: add_virtio(vm, c, why, sizeof(why));
-	err = err ?: vcpu_start_at(vm->vcpus[0], &bs);
-	err = err ?: sched_add_vm(vm);
-	if (err) {
-		log_err("vm %s: not started: %s (error %d)", c->name, why[0] ? why : "cannot load", err);
-		vm_destroy(vm);
-		return NULL;
-	}
-	log_info("vm %s: started (%s, %llu MiB RAM, kernel %s%s%s)", c->name,
-		 c->boot == CONFIG_BOOT_LINUX ? "linux" : "flat", (unsigned long long)(c->memory / MiB),
-		 c->kernel, c->initrd[0] ? ", initrd " : "", c->initrd);
-	return vm;
-}
+static const struct config_images boot_images = { .find = find_image };
 
 /* keel.toml, when the boot loader brought one: parse, report, apply the
  * host settings (the command line overrides them for this boot). Returns
@@ -195,30 +115,6 @@ static bool load_config(void)
 	return true;
 }
 
-/* Start the config's VMs; the console focus goes to [host] focus. */
-static void start_config_vms(void)
-{
-	struct vm *focus = NULL;
-	char started[256] = "", failed[256] = "";
-	size_t ns = 0, nf = 0;
-	unsigned count = 0;
-
-	for (unsigned i = 0; i < config.nvm; i++) {
-		struct vm *vm = start_config_vm(&config.vm[i]);
-		if (vm && config.host.focus[0] && i == config.host.focus_vm)
-			focus = vm;
-		if (vm) {
-			count++;
-			keel_sappendf(started, sizeof(started), &ns, " %s", config.vm[i].name);
-		} else {
-			keel_sappendf(failed, sizeof(failed), &nf, " %s", config.vm[i].name);
-		}
-	}
-	log_info("keel: %u of %u VMs started:%s%s%s", count, config.nvm, count ? started : " none",
-		 nf ? "; not started:" : "", failed);
-	console_set_focus(focus);
-}
-
 /* Memory: the map's usable RAM, less the first MiB (real-mode code, the
  * AP start-up page), the boot information and the modules. */
 static int keel_mm_init(void)
@@ -227,6 +123,29 @@ static int keel_mm_init(void)
 	unsigned n = boot_reserved_regions(&boot, 1 * MiB, reserved, ARRAY_SIZE(reserved));
 
 	return mm_init(boot.mmap, boot.mmap_count, reserved, n);
+}
+
+/* The other processors the ACPI MADT lists, started into the scheduler
+ * loop through a free page below 1 MiB. */
+static void smp_bring_up(void)
+{
+	struct acpi_madt_info *madt = kzalloc(sizeof(*madt));
+	u32 ids[ACPI_MADT_MAX_CPUS];
+	unsigned n = 0;
+	u64 page;
+
+	percpus[0].online = true;
+	if (!madt || acpi_get_madt(madt)) {
+		log_info("smp: no usable ACPI MADT: running on the boot CPU only");
+	} else if (!(page = boot_free_low_page(&boot))) {
+		log_warn("smp: no free page below 1 MiB for the start-up code: one CPU");
+	} else {
+		for (unsigned i = 0; i < madt->ncpus; i++)
+			if (madt->enabled[i])
+				ids[n++] = madt->apic_ids[i];
+		smp_start_aps(ids, n, page, sched_cpu_loop);
+	}
+	kfree(madt);
 }
 
 static int vmx_bring_up(void)
@@ -282,11 +201,11 @@ void kmain(u32 magic, u64 info_phys)
 		power_off(cmdline.shutdown, 2);
 	tsc_init();
 	lapic_init();
-	sched_init();
-	smp_start_aps(&boot);
+	vmm_init();
+	smp_bring_up();
 	shell_vm_start();
-	start_config_vms();
-	sched_run();
+	config_vms_start(&config, &boot_images);
+	vmm_run();
 	log_info("keel: all VMs stopped");
 	power_off(cmdline.shutdown, 0);
 }

@@ -131,3 +131,29 @@ unsigned boot_reserved_regions(const struct boot_info *bi, u64 reserve_below,
 		n = reserved_add(out, n, max, bi->modules[i].start, bi->modules[i].end);
 	return n;
 }
+
+static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+u64 boot_free_low_page(const struct boot_info *bi)
+{
+	for (u64 p = BOOT_LOW_PAGE_MIN; p <= BOOT_LOW_PAGE_MAX; p += PAGE_SIZE) {
+		bool usable = false;
+
+		for (unsigned i = 0; i < bi->mmap_count; i++)
+			if (bi->mmap[i].type == MEM_USABLE && p >= bi->mmap[i].base &&
+			    p + PAGE_SIZE <= bi->mmap[i].base + bi->mmap[i].len)
+				usable = true;
+		if (!usable || overlaps(p, PAGE_SIZE, bi->info_start, bi->info_end - bi->info_start))
+			continue;
+		for (unsigned i = 0; i < bi->module_count; i++)
+			if (overlaps(p, PAGE_SIZE, bi->modules[i].start,
+				     bi->modules[i].end - bi->modules[i].start))
+				usable = false;
+		if (usable)
+			return p;
+	}
+	return 0;
+}

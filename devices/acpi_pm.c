@@ -236,3 +236,18 @@ const struct io_ops acpi_pm_io_ops = {
 	.read = acpi_pm_io_read,
 	.write = acpi_pm_io_write,
 };
+
+static void acpi_pm_dev_advance(void *dev, u64 now)
+{
+	acpi_pm_advance(dev, now);
+}
+
+static u64 acpi_pm_dev_next_deadline(const void *dev)
+{
+	return acpi_pm_next_deadline(dev);
+}
+
+const struct dev_ops acpi_pm_dev_ops = {
+	.advance = acpi_pm_dev_advance,
+	.next_deadline = acpi_pm_dev_next_deadline,
+};

@@ -502,3 +502,18 @@ const struct io_ops i8254_port61_ops = {
 	.read = i8254_port61_io_read,
 	.write = i8254_port61_io_write,
 };
+
+static void i8254_dev_advance(void *dev, u64 now)
+{
+	i8254_advance(dev, now);
+}
+
+static u64 i8254_dev_next_deadline(const void *dev)
+{
+	return i8254_next_deadline(dev);
+}
+
+const struct dev_ops i8254_dev_ops = {
+	.advance = i8254_dev_advance,
+	.next_deadline = i8254_dev_next_deadline,
+};

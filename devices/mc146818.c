@@ -563,3 +563,18 @@ const struct io_ops mc146818_io_ops = {
 	.read = mc146818_io_read,
 	.write = mc146818_io_write,
 };
+
+static void mc146818_dev_advance(void *dev, u64 now)
+{
+	mc146818_advance(dev, now);
+}
+
+static u64 mc146818_dev_next_deadline(const void *dev)
+{
+	return mc146818_next_deadline(dev);
+}
+
+const struct dev_ops mc146818_dev_ops = {
+	.advance = mc146818_dev_advance,
+	.next_deadline = mc146818_dev_next_deadline,
+};

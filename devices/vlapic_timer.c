@@ -134,3 +134,18 @@ void vlapic_tsc_deadline_write(struct vlapic *lapic, u64 val)
 	s->timer_due_ns = guest_clock_from_tsc(lapic->wiring.clock, val);
 	vlapic_advance(lapic, now);
 }
+
+static void vlapic_dev_advance(void *dev, u64 now)
+{
+	vlapic_advance(dev, now);
+}
+
+static u64 vlapic_dev_next_deadline(const void *dev)
+{
+	return vlapic_next_deadline(dev);
+}
+
+const struct dev_ops vlapic_dev_ops = {
+	.advance = vlapic_dev_advance,
+	.next_deadline = vlapic_dev_next_deadline,
+};

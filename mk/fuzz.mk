@@ -9,7 +9,7 @@ FUZZFLAGS := -std=gnu11 -g -O1 -DKEEL_HOST_TEST -Iinclude -Itests/unit \
 
 fuzz.insn_decode := $(SRC_EMUL)
 fuzz.acpi_s5     := drivers/acpi_aml.c
-fuzz.linux_boot  := $(SRC_LINUX_BOOT) lib/printf.c
+fuzz.linux_boot  := $(SRC_LINUX_BOOT) vmm/machine/layout.c lib/printf.c
 fuzz.virtqueue   := $(SRC_VIRTQUEUE)
 fuzz.toml        := $(SRC_CONFIG)
 FUZZ_NAMES := insn_decode acpi_s5 linux_boot virtqueue toml

@@ -42,6 +42,7 @@ SRC_GPA := mm/gpa_map.c mm/ept.c
 # VMs and vCPUs, exits, the machine, the devices, the scheduling policy.
 SRC_VMM := vmm/exit/exit.c vmm/exit/cpuid.c vmm/exit/io.c vmm/exit/msr.c vmm/exit/cr.c \
 	vmm/exit/hypercall.c vmm/exit/mmio.c vmm/core/guest_mem.c vmm/core/vm.c \
-	vmm/core/io_bus.c vmm/core/intr.c vmm/core/vcpu_state.c vmm/machine/platform.c \
-	vmm/machine/virtio_vm.c vmm/mgmt/console.c \
+	vmm/core/io_bus.c vmm/core/intr.c vmm/core/vcpu_state.c vmm/core/devices.c \
+	vmm/machine/platform.c vmm/machine/apic_bus.c vmm/machine/layout.c \
+	vmm/machine/virtio_vm.c vmm/mgmt/console.c arch/x86_64/vmx/msr_bitmap.c \
 	$(SRC_EMUL) $(SRC_PC_DEVICES) $(SRC_VIRTIO) $(SRC_GPA) sched/policy_eevdf.c $(SRC_LOG)

@@ -11,6 +11,7 @@ FAKE_KERNEL := tests/unit/fake_kernel.c	# log, percpu, locks, kicks
 FAKE_MM     := tests/unit/fake_mm.c		# page_alloc/kmalloc over malloc
 
 # --- the table: test -> sources under test -------------------------------------
+srcs.unit/arch/x86_64/vmx/test_msr_bitmap := arch/x86_64/vmx/msr_bitmap.c
 srcs.unit/boot/test_boot_mmap     := boot/mmap.c
 srcs.unit/boot/test_multiboot2    := $(SRC_BOOTINFO)
 srcs.unit/devices/test_acpi_pm    := devices/acpi_pm.c $(SRC_LOG)
@@ -45,9 +46,10 @@ srcs.unit/vmm/core/test_guest_mem := vmm/core/guest_mem.c $(SRC_GPA) $(FAKE_MM)
 srcs.unit/vmm/core/test_io_bus    := vmm/core/io_bus.c
 srcs.unit/vmm/emul/test_insn_decode := $(SRC_EMUL)
 srcs.unit/vmm/exit/test_cpuid     := vmm/exit/cpuid.c $(FAKE_KERNEL)
-srcs.unit/vmm/loader/test_linux_boot := $(SRC_LINUX_BOOT) lib/printf.c
-srcs.unit/vmm/machine/test_acpi_build := $(SRC_ACPI_BUILD) $(SRC_HOST_ACPI)
+srcs.unit/vmm/loader/test_linux_boot := $(SRC_LINUX_BOOT) vmm/machine/layout.c lib/printf.c
+srcs.unit/vmm/machine/test_acpi_build := $(SRC_ACPI_BUILD) vmm/machine/layout.c $(SRC_HOST_ACPI)
 srcs.unit/vmm/machine/test_aml    := vmm/machine/aml.c
+srcs.unit/vmm/machine/test_layout := vmm/machine/layout.c
 srcs.unit/vmm/mgmt/test_console   := vmm/mgmt/console.c devices/ns16550.c $(SRC_LOG) $(FAKE_KERNEL)
 srcs.unit/vmm/mgmt/test_shell     := vmm/mgmt/shell.c $(SRC_FMT)
 

@@ -1,11 +1,13 @@
 /*
- * Host SMP: the application processors the ACPI MADT lists are started
- * with INIT-SIPI-SIPI (SDM Vol 3 9.4.4.1 "Typical BSP Initialization
- * Sequence": INIT, 10 ms, STARTUP, 200 us, STARTUP), one at a time, through
- * the real-mode code of arch/x86_64/trampoline.S. Each sets up its own
- * per-CPU data, enters VMX root operation (IA32_FEATURE_CONTROL is locked
- * with VMX on by Keel where the firmware left it open, as the Bochs BIOS
- * does on APs) and runs the scheduler loop.
+ * Host SMP: the application processors the caller names (boot/main.c reads
+ * them from the ACPI MADT) are started with INIT-SIPI-SIPI (SDM Vol 3
+ * 9.4.4.1 "Typical BSP Initialization Sequence": INIT, 10 ms, STARTUP,
+ * 200 us, STARTUP), one at a time, through the real-mode code of
+ * arch/x86_64/trampoline.S copied to a page below 1 MiB the caller gives.
+ * Each sets up its own per-CPU data, enters VMX root operation
+ * (IA32_FEATURE_CONTROL is locked with VMX on by Keel where the firmware
+ * left it open, as the Bochs BIOS does on APs) and calls the entry function
+ * it was given (the scheduler loop).
  *
  * Requests between CPUs: the requester sets a bit in the target's
  * percpu.work and kicks it with an IPI; the kick makes a busy CPU leave its
@@ -16,18 +18,13 @@
 #include "arch/hw.h"
 #include "arch/smp.h"
 #include "arch/vmx.h"
-#include "boot/multiboot2.h"
-#include "drivers/acpi.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/time.h"
 #include "mm/mm.h"
-#include "sched/sched.h"
 
 #define AP_STACK_PAGES 4
-#define TRAMPOLINE_LOW 0x1000		/* candidate pages: 4 KiB .. 1 MiB */
-#define TRAMPOLINE_HIGH 0x9f000
 #define AP_START_TIMEOUT_US 200000
 
 extern u8 ap_trampoline[], ap_trampoline_end[];
@@ -38,34 +35,6 @@ static void delay_us(u64 us)
 
 	while (rdtsc() < end)
 		cpu_relax();
-}
-
-static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-/* A page below 1 MiB that the map calls usable and that holds neither the
- * boot information nor a module (those are still read later). */
-static u64 trampoline_page(const struct boot_info *b)
-{
-	for (u64 p = TRAMPOLINE_LOW; p <= TRAMPOLINE_HIGH; p += PAGE_SIZE) {
-		bool usable = false;
-
-		for (unsigned i = 0; i < b->mmap_count; i++)
-			if (b->mmap[i].type == MEM_USABLE && p >= b->mmap[i].base &&
-			    p + PAGE_SIZE <= b->mmap[i].base + b->mmap[i].len)
-				usable = true;
-		if (!usable || overlaps(p, PAGE_SIZE, b->info_start, b->info_end - b->info_start))
-			continue;
-		for (unsigned i = 0; i < b->module_count; i++)
-			if (overlaps(p, PAGE_SIZE, b->modules[i].start,
-				     b->modules[i].end - b->modules[i].start))
-				usable = false;
-		if (usable)
-			return p;
-	}
-	return 0;
 }
 
 static void put32(u8 *page, unsigned off, u32 v) { memcpy(page + off, &v, 4); }
@@ -95,6 +64,7 @@ static void trampoline_install(u8 *page, u64 phys)
 }
 
 static void ap_main(u64 id);
+static void (*ap_entry)(void);
 
 /* Start one AP as CPU `id`; true when it came online. */
 static bool start_ap(u8 *page, u64 phys, u32 apic_id, unsigned id)
@@ -140,46 +110,33 @@ static void ap_main(u64 id)
 		cpu_halt_forever();
 	}
 	__atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
-	sched_cpu_loop();
+	ap_entry();
 	cpu_halt_forever();
 }
 
-unsigned smp_start_aps(const struct boot_info *boot)
+unsigned smp_start_aps(const u32 *apic_ids, unsigned n, u64 page_phys, void (*entry)(void))
 {
-	struct acpi_madt_info *madt = kzalloc(sizeof(*madt));
 	u32 self = this_cpu()->apic_id;
 	char ids[128];
 	size_t len = 0;
-	u64 phys;
 
 	percpus[0].online = true;
+	ap_entry = entry;
 	keel_sappendf(ids, sizeof(ids), &len, "%u", self);
-	if (!madt || acpi_get_madt(madt)) {
-		log_info("smp: no usable ACPI MADT: running on the boot CPU only");
-		kfree(madt);
-		return cpu_count;
-	}
-	phys = trampoline_page(boot);
-	if (!phys) {
-		log_warn("smp: no free page below 1 MiB for the start-up code: one CPU");
-		kfree(madt);
-		return cpu_count;
-	}
-	trampoline_install(phys_to_virt(phys), phys);
-	for (unsigned i = 0; i < madt->ncpus; i++) {
-		if (!madt->enabled[i] || madt->apic_ids[i] == self)
+	trampoline_install(phys_to_virt(page_phys), page_phys);
+	for (unsigned i = 0; i < n; i++) {
+		if (apic_ids[i] == self)
 			continue;
 		if (cpu_count == KEEL_MAX_CPUS) {
 			log_warn("smp: more than %u CPUs: the rest stay off", KEEL_MAX_CPUS);
 			break;
 		}
-		if (start_ap(phys_to_virt(phys), phys, madt->apic_ids[i], cpu_count)) {
-			keel_sappendf(ids, sizeof(ids), &len, " %u", madt->apic_ids[i]);
+		if (start_ap(phys_to_virt(page_phys), page_phys, apic_ids[i], cpu_count)) {
+			keel_sappendf(ids, sizeof(ids), &len, " %u", apic_ids[i]);
 			cpu_count++;
 		}
 	}
 	log_info("smp: %u CPU%s online (APIC IDs %s)", cpu_count, cpu_count > 1 ? "s" : "", ids);
-	kfree(madt);
 	return cpu_count;
 }
 

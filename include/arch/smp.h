@@ -1,6 +1,6 @@
 /*
- * Host SMP (arch/x86_64/smp.c): starting the application processors the
- * ACPI MADT lists, and requests between CPUs.
+ * Host SMP (arch/x86_64/smp.c): starting the application processors, and
+ * requests between CPUs.
  */
 #ifndef KEEL_ARCH_SMP_H
 #define KEEL_ARCH_SMP_H
@@ -23,12 +23,14 @@
 #ifndef __ASSEMBLY__
 #include "types.h"
 
-struct boot_info;
-
-/* Start every enabled processor of the MADT (after VMX, the TSC and the
- * local APIC are up on the boot CPU); each enters VMX root operation and
- * the scheduler loop. Returns how many CPUs are online. */
-unsigned smp_start_aps(const struct boot_info *boot);
+/*
+ * Start the processors with these local APIC IDs (the boot CPU's own is
+ * skipped), after VMX, the TSC and the local APIC are up on the boot CPU,
+ * through start-up code copied to the free page at page_phys (below 1 MiB,
+ * page-aligned). Each enters VMX root operation, then entry(). Returns how
+ * many CPUs are online.
+ */
+unsigned smp_start_aps(const u32 *apic_ids, unsigned n, u64 page_phys, void (*entry)(void));
 /* Ask CPU `cpu` to do `work` (CPU_WORK_*) and kick it. */
 void smp_request(unsigned cpu, u32 work);
 /* Kick CPU `cpu`: an idle CPU wakes, a busy one leaves its guest. */

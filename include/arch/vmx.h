@@ -54,17 +54,32 @@
 #define ENTRY_LOAD_IA32_PAT      BIT(14)
 #define ENTRY_LOAD_IA32_EFER     BIT(15)
 
-/* VM-entry interruption-information field (25.8.3). */
+/* Interruption-information fields: VM-entry (25.8.3), VM-exit and
+ * IDT-vectoring (28.2.2, 28.2.4): vector 7:0, type 10:8, valid 31. */
 #define INTR_INFO_VALID          BIT(31)
 #define INTR_INFO_DELIVER_ERROR  BIT(11)
+#define INTR_INFO_NMI_UNBLOCK    BIT(12)	/* exit info: NMI unblocking due to IRET; not an entry bit */
+#define INTR_INFO_TYPE_MASK      (7u << 8)
 #define INTR_TYPE_EXT_INTR       (0u << 8)
 #define INTR_TYPE_NMI            (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION   (3u << 8)
+#define INTR_TYPE_SW_INTR        (4u << 8)
+#define INTR_TYPE_PRIV_SW_EXCEPTION (5u << 8)
 #define INTR_TYPE_SW_EXCEPTION   (6u << 8)
+
+/* Events of these types carry an instruction length when injected (26.6). */
+static inline bool intr_info_needs_insn_len(u32 info)
+{
+	u32 type = info & INTR_INFO_TYPE_MASK;
+
+	return type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+	       type == INTR_TYPE_SW_EXCEPTION;
+}
 
 /* Guest interruptibility state (25.4.2, table 25-3). */
 #define INTERRUPTIBILITY_STI     BIT(0)
 #define INTERRUPTIBILITY_MOV_SS  BIT(1)
+#define INTERRUPTIBILITY_NMI     BIT(3)	/* blocking by NMI */
 
 /* IA32_VMX_EPT_VPID_CAP (appendix A.10). */
 #define EPT_CAP_WALK_4           BIT(6)
@@ -97,6 +112,9 @@ int vmx_setup_caps(void);
 /* IA32_FEATURE_CONTROL, CR0/CR4 fixed bits, VMXON on this CPU. */
 int vmx_enable_cpu(void);
 
+/* Stamp a VMXON region or VMCS page with the processor's VMCS revision
+ * identifier (IA32_VMX_BASIC bits 30:0, SDM Vol 3 25.2, 25.11.5). */
+void vmcs_stamp_revision(void *page);
 int vmcs_clear(u64 phys);
 int vmcs_load(u64 phys);
 void vmcs_setup_host(void);
@@ -104,6 +122,12 @@ void vmcs_setup_host_cpu(void);
 void vmcs_dump_guest(void);
 const char *vmcs_field_name(u32 enc);
 const char *vmx_instruction_error_name(u32 err);
+
+/* The MSR bitmap page (arch/x86_64/vmx/msr_bitmap.c): make reads and
+ * writes of msr exit (true) or not; whether one does. MSRs the bitmap
+ * cannot name always exit and are left alone. */
+void vmx_msr_bitmap_set(u8 *bitmap, u32 msr, bool read, bool write);
+bool vmx_msr_bitmap_exits(const u8 *bitmap, u32 msr, bool write);
 
 struct vcpu_regs;
 /* Enter the guest; returns 0 after a VM exit, 1 on VMfailInvalid,

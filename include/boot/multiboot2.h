@@ -113,5 +113,14 @@ void boot_mmap_sanitize(struct boot_info *bi);
 unsigned boot_reserved_regions(const struct boot_info *bi, u64 reserve_below,
 			       struct mem_region *out, unsigned max);
 
+/*
+ * A page below 1 MiB (for the APs' real-mode start-up code) that the map
+ * calls usable and that holds neither the boot information nor a module
+ * (those are still read later): its address, or 0 when there is none.
+ */
+#define BOOT_LOW_PAGE_MIN 0x1000	/* candidate pages: 4 KiB .. 636 KiB */
+#define BOOT_LOW_PAGE_MAX 0x9f000
+u64 boot_free_low_page(const struct boot_info *bi);
+
 #endif /* !__ASSEMBLY__ */
 #endif

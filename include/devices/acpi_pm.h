@@ -13,6 +13,7 @@
 #include "devices/irq.h"
 #include "devices/guest_clock.h"
 #include "devices/io_ops.h"
+#include "devices/device.h"
 
 #define ACPI_PM_BASE        0x600	/* default I/O base of the block */
 #define ACPI_PM_LEN         16		/* ports in the block */
@@ -76,5 +77,8 @@ void acpi_pm_irq_sync(struct acpi_pm *pm);
 /* io_bus callbacks over the ACPI_PM_LEN ports; dev is the struct acpi_pm.
  * Byte, word and dword accesses reach any bytes of any register. */
 extern const struct io_ops acpi_pm_io_ops;
+
+/* Its hooks for the VM's device table (include/devices/device.h); dev is the struct acpi_pm. */
+extern const struct dev_ops acpi_pm_dev_ops;
 
 #endif

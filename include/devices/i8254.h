@@ -14,6 +14,7 @@
 #include "devices/irq.h"
 #include "devices/guest_clock.h"
 #include "devices/io_ops.h"
+#include "devices/device.h"
 
 #define I8254_HZ	1193182u	/* PIT input clock */
 #define I8254_NR_PORTS	4		/* 0x40-0x43: channels 0-2 data, control */
@@ -88,5 +89,8 @@ u64 i8254_next_deadline(const struct i8254 *pit);
 /* io_bus callbacks; dev is the struct i8254. */
 extern const struct io_ops i8254_io_ops;	/* 0x40, 4 ports */
 extern const struct io_ops i8254_port61_ops;	/* 0x61, 1 port */
+
+/* Its hooks for the VM's device table (include/devices/device.h); dev is the struct i8254. */
+extern const struct dev_ops i8254_dev_ops;
 
 #endif

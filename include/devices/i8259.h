@@ -13,6 +13,7 @@
 
 #include "types.h"
 #include "devices/io_ops.h"
+#include "devices/device.h"
 
 #define I8259_NR_IRQS	16
 #define I8259_CASCADE	2	/* the master input the slave's INT drives */
@@ -77,5 +78,8 @@ void i8259_sync(struct i8259 *pic);
 extern const struct io_ops i8259_master_ops;	/* 0x20, 2 ports */
 extern const struct io_ops i8259_slave_ops;	/* 0xa0, 2 ports */
 extern const struct io_ops i8259_elcr_ops;	/* 0x4d0, 2 ports */
+
+/* Its hooks for the VM's device table (include/devices/device.h); dev is the struct i8259. */
+extern const struct dev_ops i8259_dev_ops;
 
 #endif

@@ -14,6 +14,7 @@
 #include "devices/irq.h"
 #include "devices/guest_clock.h"
 #include "devices/io_ops.h"
+#include "devices/device.h"
 
 #define MC146818_NR_PORTS	2	/* 0x70 index, 0x71 data */
 #define MC146818_CMOS_SIZE	128
@@ -73,5 +74,8 @@ void mc146818_irq_sync(struct mc146818 *rtc);
 
 /* io_bus callbacks; dev is the struct mc146818. */
 extern const struct io_ops mc146818_io_ops;
+
+/* Its hooks for the VM's device table (include/devices/device.h); dev is the struct mc146818. */
+extern const struct dev_ops mc146818_dev_ops;
 
 #endif

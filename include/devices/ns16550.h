@@ -12,6 +12,7 @@
 #include "types.h"
 #include "devices/irq.h"
 #include "devices/io_ops.h"
+#include "devices/device.h"
 
 #define NS16550_NR_REGS   8	/* an I/O range of 8 ports, e.g. 0x3f8 for COM1 */
 #define NS16550_FIFO_SIZE 16
@@ -63,5 +64,8 @@ void ns16550_irq_sync(struct ns16550 *uart);
 
 /* io_bus callbacks; dev is the struct ns16550. */
 extern const struct io_ops ns16550_io_ops;
+
+/* Its hooks for the VM's device table (include/devices/device.h); dev is the struct ns16550. */
+extern const struct dev_ops ns16550_dev_ops;
 
 #endif

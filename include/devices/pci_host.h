@@ -11,6 +11,7 @@
 
 #include "types.h"
 #include "devices/io_ops.h"
+#include "devices/device.h"
 
 #define PCI_HOST_BASE	0xcf8	/* CONFIG_ADDRESS at +0, CONFIG_DATA at +4 */
 #define PCI_HOST_LEN	8
@@ -125,5 +126,8 @@ int pci_host_add(struct pci_host *host, u8 devfn, const struct pci_fn_ops *ops, 
 
 /* io_bus callbacks over ports 0xcf8-0xcff; dev is the struct pci_host. */
 extern const struct io_ops pci_host_io_ops;
+
+/* Its hooks for the VM's device table (include/devices/device.h); dev is the struct pci_host. */
+extern const struct dev_ops pci_host_dev_ops;
 
 #endif

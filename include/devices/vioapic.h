@@ -1,7 +1,7 @@
 /*
  * I/O APIC model for guests, one per VM (devices/vioapic.c), after the
  * Intel 82093AA I/O Advanced Programmable Interrupt Controller datasheet
- * (May 1996): 24 input pins, an indirect register window at 0xfec00000,
+ * (May 1996): 24 input pins, an indirect register window (the VM maps it),
  * version 0x11 (no EOI register: Linux clears remote IRR by toggling the
  * trigger mode, which the model honours).
  *
@@ -12,8 +12,8 @@
 
 #include "types.h"
 #include "devices/io_ops.h"
+#include "devices/device.h"
 
-#define VIOAPIC_BASE	0xfec00000ull
 #define VIOAPIC_SIZE	0x1000ull
 #define VIOAPIC_NR_PINS	24
 
@@ -62,5 +62,8 @@ u64 vioapic_mmio_read(struct vioapic *ioapic, u64 offset, unsigned size);
 void vioapic_mmio_write(struct vioapic *ioapic, u64 offset, unsigned size, u64 val);
 /* io_bus callbacks; dev is the struct vioapic. */
 extern const struct io_ops vioapic_mmio_ops;
+
+/* Its hooks for the VM's device table (include/devices/device.h); dev is the struct vioapic. */
+extern const struct dev_ops vioapic_dev_ops;
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "types.h"
 #include "devices/io_ops.h"
+#include "devices/device.h"
 #include "devices/guest_clock.h"
 
 #define VLAPIC_BASE	0xfee00000ull	/* IA32_APIC_BASE at reset (SDM 11.4.4); relocation is refused */
@@ -157,5 +158,8 @@ static inline void vlapic_tpr_write(struct vlapic *l, u8 tpr)
 {
 	l->state.tpr = tpr;
 }
+
+/* Its hooks for the VM's device table (include/devices/device.h); dev is the struct vlapic. */
+extern const struct dev_ops vlapic_dev_ops;
 
 #endif

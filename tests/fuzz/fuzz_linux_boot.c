@@ -26,12 +26,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct linux_image im;
 	struct linux_layout lay;
-	struct e820_entry e820[LINUX_E820_ENTRIES];
+	struct e820_entry e820[MACHINE_E820_ENTRIES];
 	char why[LINUX_WHY_SIZE];
-	u64 ram = pick_ram(data, size);
+	struct machine_layout m;
 	u8 *zp;
 	int err;
 
+	machine_layout(pick_ram(data, size), &m);
 	why[0] = 0;
 	err = linux_image_parse(data, size, &im, why, sizeof(why));
 	if (err != 0 && err != -EINVAL && err != -ENOTSUP)
@@ -43,18 +44,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	if (im.kernel_offset + im.kernel_size > size || im.hdr_end > size)
 		__builtin_trap();
 
-	err = linux_layout_plan(&im, ram, size * 4096, size % 4096, &lay, why, sizeof(why));
+	err = linux_layout_plan(&im, m.low_ram_end, size * 4096, size % 4096, &lay, why, sizeof(why));
 	if (err != 0 && err != -E2BIG && err != -ENOMEM)
 		__builtin_trap();
-	if (!err && (lay.kernel < LINUX_HIGH_MEM || lay.kernel_end > MIN(ram, LINUX_RAM_MAX) ||
+	if (!err && (lay.kernel < LINUX_HIGH_MEM || lay.kernel_end > m.low_ram_end ||
 		     (lay.initrd && lay.initrd < lay.kernel_end)))
 		__builtin_trap();
 	if (err)
 		return 0;
 
-	unsigned n = linux_e820_build(e820, ARRAY_SIZE(e820), ram);
+	unsigned n = machine_e820(&m, e820, ARRAY_SIZE(e820));
 	zp = malloc(LINUX_ZERO_PAGE_SIZE);
-	if (linux_zero_page_fill(zp, data, size, &im, &lay, e820, n, 0xe0000) != 0)
+	if (linux_zero_page_fill(zp, data, size, &im, &lay, e820, n, PC_ACPI_BASE) != 0)
 		__builtin_trap();
 	free(zp);
 	return 0;

@@ -858,7 +858,7 @@ static void test_mmio_store_real_mode(void **state)
 	VMCS(GUEST_CS_BASE) = 0;
 	VMCS(GUEST_RIP) = 0x4000;
 	put_guest(0x4000, mov_imm32, sizeof(mov_imm32));
-	VMCS(GUEST_PHYSICAL_ADDRESS) = TESTDEV_BASE;
+	VMCS(GUEST_PHYSICAL_ADDRESS) = PC_TESTDEV_BASE;
 	vm_exit(EXIT_EPT_VIOLATION, BIT(1), 0);
 	assert_int_equal(vm->scratch, 0x12345678);
 	assert_int_equal(VMCS(GUEST_RIP), 0x400a);

@@ -21,6 +21,7 @@
 #include "vmm/exit/exit.h"
 #include "vmm/core/intr.h"
 #include "vmm/core/vm.h"
+#include "vmm/machine/platform.h"
 #include "lib/log.h"
 #include "lib/time.h"
 #include "arch/vmx.h"
@@ -41,7 +42,6 @@ extern struct percpu fake_percpu;	/* tests/unit/fake_kernel.c */
 /* Controls the interrupt-window bit shares its word with. */
 #define PROC_BASE	(PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS)
 #define EXT_INTR(vec)	(INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (vec))
-#define INTR_INFO_NMI_UNBLOCK BIT(12)	/* IDT-vectoring info: undefined (28.2.4) */
 #define SENTINEL	0x5a5a5a5au
 
 /* Local APIC registers, offsets in its page (SDM Vol 3 table 11-1). */
@@ -157,27 +157,27 @@ static int teardown(void **state)
 
 static void out(u16 port, unsigned size, u32 val)
 {
-	assert_int_equal(io_bus_write(&vm->pio, port, size, val), 0);
+	assert_int_equal(vm_bus_write(vm, &vm->pio, port, size, val), 0);
 }
 
 static u32 in(u16 port, unsigned size)
 {
 	u64 val = 0;
 
-	assert_int_equal(io_bus_read(&vm->pio, port, size, &val), 0);
+	assert_int_equal(vm_bus_read(vm, &vm->pio, port, size, &val), 0);
 	return (u32)val;
 }
 
 static void mmio_write(u64 gpa, u32 val)
 {
-	assert_int_equal(io_bus_write(&vm->mmio, gpa, 4, val), 0);
+	assert_int_equal(vm_bus_write(vm, &vm->mmio, gpa, 4, val), 0);
 }
 
 static u32 mmio_read(u64 gpa)
 {
 	u64 val = 0;
 
-	assert_int_equal(io_bus_read(&vm->mmio, gpa, 4, &val), 0);
+	assert_int_equal(vm_bus_read(vm, &vm->mmio, gpa, 4, &val), 0);
 	return (u32)val;
 }
 
@@ -211,14 +211,14 @@ static void lapic_virtual_wire(void)
 
 static void ioapic_write(u32 reg, u32 val)
 {
-	mmio_write(VIOAPIC_BASE + IOREGSEL, reg);
-	mmio_write(VIOAPIC_BASE + IOWIN, val);
+	mmio_write(PC_IOAPIC_BASE + IOREGSEL, reg);
+	mmio_write(PC_IOAPIC_BASE + IOWIN, val);
 }
 
 static u32 ioapic_read(u32 reg)
 {
-	mmio_write(VIOAPIC_BASE + IOREGSEL, reg);
-	return mmio_read(VIOAPIC_BASE + IOWIN);
+	mmio_write(PC_IOAPIC_BASE + IOREGSEL, reg);
+	return mmio_read(PC_IOAPIC_BASE + IOWIN);
 }
 
 /* A redirection entry to APIC ID dest; low holds vector and flags. */
@@ -350,8 +350,12 @@ static void test_platform_init(void **state)
 		{ 0xcf8, "pci" }, { 0xcff, "pci" }, { 0x80, "post" },
 	};
 	static const u16 unclaimed[] = { 0x22, 0x44, 0x60, 0x62, 0x72, 0x81, 0x5ff, 0x610, 0x3f7 };
+	const struct { const char *name; void *dev; } chips[] = {
+		{ "pic", &vm->pic }, { "ioapic", &vm->ioapic }, { "pit", &vm->pit },
+		{ "rtc", &vm->rtc }, { "acpi-pm", &vm->pm }, { "pci", &vm->pci }, { "com1", &vm->uart },
+	};
 	const struct io_range *r;
-	const struct vm_dev_ref *ref;
+	const struct vm_device *d;
 	u64 val;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(ports); i++) {
@@ -365,16 +369,22 @@ static void test_platform_init(void **state)
 	assert_int_equal(in(0x80, 1), 0xff);
 	out(0x80, 1, 0x55);
 
-	r = io_bus_find(&vm->mmio, VIOAPIC_BASE + 0xffc, 4);
+	r = io_bus_find(&vm->mmio, PC_IOAPIC_BASE + 0xffc, 4);
 	assert_non_null(r);
 	assert_string_equal(r->name, "ioapic");
-	/* The IO-APIC sits behind a wrapper whose record lies in dev_refs. */
-	assert_true(vm->ndev_refs <= ARRAY_SIZE(vm->dev_refs));
-	ref = r->dev;
-	assert_true(ref >= vm->dev_refs && ref < vm->dev_refs + vm->ndev_refs);
-	assert_ptr_equal(ref->dev, &vm->ioapic);
-	assert_ptr_equal(ref->vm, vm);
-	assert_int_equal(ref->flags, VM_DEV_IRQ);
+	/* The IO-APIC's accesses say they touch interrupt state. */
+	assert_ptr_equal(r->dev, &vm->ioapic);
+	assert_int_equal(r->flags, IO_TOUCHES_IRQ);
+	assert_int_equal(io_bus_find(&vm->pio, 0x40, 1)->flags, IO_TOUCHES_TIMER);
+	assert_int_equal(io_bus_find(&vm->pio, 0x3f8, 1)->flags, 0);
+	/* Every chip is in the device table, each vCPU's APIC too. */
+	for (unsigned i = 0; i < ARRAY_SIZE(chips); i++) {
+		d = vm_device_find(vm, chips[i].name);
+		assert_non_null(d);
+		assert_ptr_equal(d->dev, chips[i].dev);
+	}
+	assert_ptr_equal(vm_device_find(vm, "lapic0")->dev, &v->lapic);
+	assert_null(vm_device_find(vm, "lapic1"));
 	r = io_bus_find(&vm->mmio, VLAPIC_BASE, 4);
 	assert_non_null(r);
 	assert_string_equal(r->name, "lapic");

@@ -17,6 +17,7 @@
 #include "vmm/exit/exit.h"
 #include "vmm/core/intr.h"
 #include "vmm/core/vm.h"
+#include "vmm/machine/platform.h"
 #include "vmm/core/vcpu_setup.h"
 #include "lib/log.h"
 #include "arch/vmx.h"
@@ -70,7 +71,6 @@ extern struct percpu fake_percpu;	/* tests/unit/fake_kernel.c */
 #define INIT_ASSERT	(DM_INIT | ICR_ASSERT | ICR_LEVEL)
 #define INIT_DEASSERT	(DM_INIT | ICR_LEVEL)
 
-#define INTERRUPTIBILITY_NMI BIT(3)
 #define NMI_INFO	(INTR_INFO_VALID | INTR_TYPE_NMI | 2)
 
 /* IO-APIC (82093AA section 3). */
@@ -126,7 +126,7 @@ static int teardown(void **state)
 static void lapic_write(unsigned i, u32 off, u32 val)
 {
 	fake_percpu.current_vcpu = cpu[i];
-	assert_int_equal(io_bus_write(&vm->mmio, VLAPIC_BASE + off, 4, val), 0);
+	assert_int_equal(vm_bus_write(vm, &vm->mmio, VLAPIC_BASE + off, 4, val), 0);
 }
 
 static u32 lapic_read(unsigned i, u32 off)
@@ -134,7 +134,7 @@ static u32 lapic_read(unsigned i, u32 off)
 	u64 val = 0;
 
 	fake_percpu.current_vcpu = cpu[i];
-	assert_int_equal(io_bus_read(&vm->mmio, VLAPIC_BASE + off, 4, &val), 0);
+	assert_int_equal(vm_bus_read(vm, &vm->mmio, VLAPIC_BASE + off, 4, &val), 0);
 	return (u32)val;
 }
 
@@ -546,10 +546,10 @@ static void test_lowest_priority(void **state)
 
 	/* From the IO-APIC: pin 5, lowest priority, logical to vCPUs 1 and 2. */
 	lapic_write(1, APIC_TPR, 0x50);
-	assert_int_equal(io_bus_write(&vm->mmio, VIOAPIC_BASE + IOREGSEL, 4, IOREDTBL(5) + 1), 0);
-	assert_int_equal(io_bus_write(&vm->mmio, VIOAPIC_BASE + IOWIN, 4, 0x06u << 24), 0);
-	assert_int_equal(io_bus_write(&vm->mmio, VIOAPIC_BASE + IOREGSEL, 4, IOREDTBL(5)), 0);
-	assert_int_equal(io_bus_write(&vm->mmio, VIOAPIC_BASE + IOWIN, 4,
+	assert_int_equal(vm_bus_write(vm, &vm->mmio, PC_IOAPIC_BASE + IOREGSEL, 4, IOREDTBL(5) + 1), 0);
+	assert_int_equal(vm_bus_write(vm, &vm->mmio, PC_IOAPIC_BASE + IOWIN, 4, 0x06u << 24), 0);
+	assert_int_equal(vm_bus_write(vm, &vm->mmio, PC_IOAPIC_BASE + IOREGSEL, 4, IOREDTBL(5)), 0);
+	assert_int_equal(vm_bus_write(vm, &vm->mmio, PC_IOAPIC_BASE + IOWIN, 4,
 				      REDIR_LOGICAL | DM_LOWEST | 0x82), 0);
 	vm_isa_irq_set(vm, 5, true);
 	assert_int_equal(irr_set(0x82), 1u << 2);

@@ -390,7 +390,7 @@ static void test_zero_page_e820(void **state)
 	static const struct e820_entry want[] = {
 		{ 0, 0x9fc00, E820_TYPE_RAM },
 		{ 0x9fc00, 0x400, E820_TYPE_RESERVED },
-		{ LINUX_ACPI_ADDR, LINUX_ACPI_SIZE, E820_TYPE_ACPI },
+		{ PC_ACPI_BASE, PC_ACPI_SIZE, E820_TYPE_ACPI },
 		{ 0xf0000, 0x10000, E820_TYPE_RESERVED },
 		{ LINUX_HIGH_MEM, T_RAM - LINUX_HIGH_MEM, E820_TYPE_RAM },
 		{ 0xfec00000, PAGE_SIZE, E820_TYPE_RESERVED },
@@ -428,12 +428,12 @@ static void check_table(u64 gpa, const char *sig)
 	u8 hdr[36], *t;
 	u32 len;
 
-	assert_true(gpa >= LINUX_ACPI_ADDR && gpa + 36 <= LINUX_ACPI_ADDR + LINUX_ACPI_SIZE);
+	assert_true(gpa >= PC_ACPI_BASE && gpa + 36 <= PC_ACPI_BASE + PC_ACPI_SIZE);
 	gread(gpa, hdr, 36);
 	if (sig)
 		assert_memory_equal(hdr, sig, 4);
 	len = r32(hdr + 4);
-	assert_true(len >= 36 && gpa + len <= LINUX_ACPI_ADDR + LINUX_ACPI_SIZE);
+	assert_true(len >= 36 && gpa + len <= PC_ACPI_BASE + PC_ACPI_SIZE);
 	t = malloc(len);
 	assert_non_null(t);
 	gread(gpa, t, len);
@@ -453,8 +453,8 @@ static void test_acpi(void **state)
 
 	load_ok();
 	read_zero_page(zp);
-	assert_int_equal(r64(zp + ZP_ACPI_RSDP_ADDR), LINUX_ACPI_ADDR);
-	gread(LINUX_ACPI_ADDR, rsdp, sizeof(rsdp));
+	assert_int_equal(r64(zp + ZP_ACPI_RSDP_ADDR), PC_ACPI_BASE);
+	gread(PC_ACPI_BASE, rsdp, sizeof(rsdp));
 	assert_memory_equal(rsdp, "RSD PTR ", 8);
 	assert_int_equal(sum(rsdp, 20), 0);
 	assert_true(rsdp[15] >= 2);
@@ -488,7 +488,7 @@ static void test_acpi_old_protocol(void **state)
 	load_ok();
 	read_zero_page(zp);
 	assert_int_equal(r64(zp + ZP_ACPI_RSDP_ADDR), 0);
-	gread(LINUX_ACPI_ADDR, sig, 8);
+	gread(PC_ACPI_BASE, sig, 8);
 	assert_memory_equal(sig, "RSD PTR ", 8);
 }
 
@@ -629,7 +629,7 @@ static void check_refused(int err, int want, const char *word)
 	assert_true(guest_zero(LINUX_PT_ADDR, LINUX_ZERO_PAGE_ADDR + LINUX_ZERO_PAGE_SIZE -
 			       LINUX_PT_ADDR));
 	assert_true(guest_zero(LINUX_CMDLINE_ADDR, 4096));
-	assert_true(guest_zero(LINUX_ACPI_ADDR, 64));
+	assert_true(guest_zero(PC_ACPI_BASE, 64));
 	if (vm->mem.ram_size > T_PREF)
 		assert_true(guest_zero(T_PREF, 4096));
 	assert_memory_equal(&bs, &untouched, sizeof(bs));
@@ -768,9 +768,9 @@ static void test_real_bzimage(void **state)
 	assert_true(r32(zp + HDR_RAMDISK_IMAGE) >= load_at + li.init_size);
 	assert_true(r32(zp + HDR_RAMDISK_IMAGE) + rd_size <= ram);
 	assert_int_equal(r32(zp + HDR_RAMDISK_SIZE), rd_size);
-	assert_int_equal(zp[ZP_E820_ENTRIES], LINUX_E820_ENTRIES);
+	assert_int_equal(zp[ZP_E820_ENTRIES], MACHINE_E820_ENTRIES);
 	if (li.version >= 0x020e)
-		assert_int_equal(r64(zp + ZP_ACPI_RSDP_ADDR), LINUX_ACPI_ADDR);
+		assert_int_equal(r64(zp + ZP_ACPI_RSDP_ADDR), PC_ACPI_BASE);
 	assert_int_equal(bs.gpr[RSI], LINUX_ZERO_PAGE_ADDR);
 	assert_int_equal(walk(bs.cr3, bs.rip), bs.rip);
 	free(buf);

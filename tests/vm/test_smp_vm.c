@@ -92,7 +92,7 @@ static void test_frame_goes_straight_in(void **state)
  * or counted twice. */
 static void test_busy_vm_gets_frame_later(void **state)
 {
-	b->vcpus[0]->home_cpu = 1;
+	b->vcpus[0]->thread.home_cpu = 1;
 	spin_lock(&b->lock);
 	b->timers_dirty = false;
 	send_a_to_b(1);
@@ -149,7 +149,7 @@ static void test_kick_targets(void **state)
 
 	v->running_cpu = -1;
 	v->state = VCPU_RUNNABLE;
-	v->home_cpu = 1;
+	v->thread.home_cpu = 1;
 	percpus[1].idle = false;
 	vcpu_kick(v);					/* its CPU is busy: it will pick it */
 	assert_int_equal(fake_kicks, 1);

@@ -19,22 +19,18 @@
 #include "vmm/exit/exit.h"
 #include "vmm/core/intr.h"
 #include "vmm/core/vm.h"
+#include "arch/smp.h"
+#include "lib/spinlock.h"
 
-#define INTR_INFO_TYPE_MASK (7u << 8)
-#define INTR_INFO_NMI_UNBLOCK BIT(12)	/* "NMI unblocking due to IRET": not an entry bit */
-#define INTERRUPTIBILITY_NMI BIT(3)	/* blocking by NMI (SDM Vol 3 25.4.2, table 25-3) */
 #define NMI_VECTOR 2
 
 /* Called after every exit, before the handler: an event the exit cut short
  * is delivered again on the next entry (SDM Vol 3 28.2.4, 27.6). */
 void vcpu_reinject(struct vcpu *v, u32 info)
 {
-	u32 type = info & INTR_INFO_TYPE_MASK;
-
 	if (info & INTR_INFO_DELIVER_ERROR)
 		vmcs_write32(ENTRY_EXCEPTION_ERROR, vmcs_read32(IDT_VECTORING_ERROR));
-	/* Software interrupts and exceptions need the instruction length. */
-	if (type == (4u << 8) || type == (5u << 8) || type == (6u << 8))
+	if (intr_info_needs_insn_len(info))
 		vmcs_write32(ENTRY_INSTRUCTION_LEN, vmcs_read32(EXIT_INSTRUCTION_LEN));
 	vmcs_write32(ENTRY_INTR_INFO, info & ~INTR_INFO_NMI_UNBLOCK);
 	v->irq_check = true;
@@ -150,4 +146,29 @@ enum exit_result exit_intr_window(struct vcpu *v, struct vm_exit *e)
 {
 	v->irq_check = true;
 	return RESUME;
+}
+
+/* Wake v for an interrupt: look before its next entry; a halted vCPU
+ * becomes runnable when something is really deliverable. Another CPU is
+ * kicked when it runs v (to leave the guest and look) or sleeps with v
+ * homed on it (to wake up and run it). Called with the VM's lock held. */
+void vcpu_kick(struct vcpu *v)
+{
+	v->irq_check = true;
+	if (v->state == VCPU_HALTED && vcpu_pending_vector(v) >= 0)
+		v->state = VCPU_RUNNABLE;
+	if (!vcpu_interrupt(v) && v->state == VCPU_RUNNABLE)
+		sched_wake(&v->thread);
+}
+
+bool vcpu_interrupt(struct vcpu *v)
+{
+	int cpu;
+
+	smp_mb();		/* the caller's store before running_cpu (vcpu_run: the reverse) */
+	cpu = __atomic_load_n(&v->running_cpu, __ATOMIC_RELAXED);
+	if (cpu < 0)
+		return false;
+	smp_kick((unsigned)cpu);
+	return true;
 }

@@ -39,6 +39,12 @@ static unsigned io_bus_upper_bound(const struct io_bus *bus, u64 addr)
 int io_bus_add(struct io_bus *bus, u64 base, u64 len, const struct io_ops *ops,
 	       void *dev, const char *name)
 {
+	return io_bus_add_flags(bus, base, len, ops, dev, name, 0);
+}
+
+int io_bus_add_flags(struct io_bus *bus, u64 base, u64 len, const struct io_ops *ops,
+		     void *dev, const char *name, u8 flags)
+{
 	u64 last = base + (len - 1);
 	unsigned i;
 
@@ -54,7 +60,7 @@ int io_bus_add(struct io_bus *bus, u64 base, u64 len, const struct io_ops *ops,
 	for (unsigned j = bus->count; j > i; j--)
 		bus->ranges[j] = bus->ranges[j - 1];
 	bus->ranges[i] = (struct io_range){
-		.base = base, .len = len, .ops = ops, .dev = dev, .name = name,
+		.base = base, .len = len, .ops = ops, .dev = dev, .name = name, .flags = flags,
 	};
 	bus->count++;
 	return 0;
@@ -115,10 +121,7 @@ int io_bus_read(const struct io_bus *bus, u64 addr, unsigned size, u64 *val)
 	r = io_bus_find(bus, addr, size);
 	if (!r)
 		return -ENOENT;
-	if (r->ops && r->ops->read)
-		*val = r->ops->read(r->dev, addr - r->base, size) & bytes_mask(size);
-	else
-		*val = bytes_mask(size);
+	*val = io_range_read(r, addr, size);
 	return 0;
 }
 
@@ -132,7 +135,6 @@ int io_bus_write(const struct io_bus *bus, u64 addr, unsigned size, u64 val)
 	r = io_bus_find(bus, addr, size);
 	if (!r)
 		return -ENOENT;
-	if (r->ops && r->ops->write)
-		r->ops->write(r->dev, addr - r->base, size, val & bytes_mask(size));
+	io_range_write(r, addr, size, val);
 	return 0;
 }

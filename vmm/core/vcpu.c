@@ -76,7 +76,7 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned id)
 		return NULL;
 	}
 	v->vmcs_phys = virt_to_phys(v->vmcs);
-	*(u32 *)v->vmcs = (u32)(vmx_caps.basic & 0x7fffffff);	/* revision (25.2) */
+	vmcs_stamp_revision(v->vmcs);
 	vcpu_fpu_init(v);
 	v->running_cpu = v->resident_cpu = -1;
 	vcpu_release_current();		/* this CPU's current vCPU keeps its state */

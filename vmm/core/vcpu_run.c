@@ -11,6 +11,7 @@
 #include "vmm/exit/exit.h"
 #include "vmm/core/vm.h"
 #include "vmm/core/intr.h"
+#include "vmm/machine/platform.h"
 #include "lib/log.h"
 #include "mm/mm.h"
 #include "lib/spinlock.h"

@@ -5,8 +5,10 @@
 #include "vmm/core/vm.h"
 #include "vmm/core/vcpu_setup.h"
 #include "vmm/core/intr.h"
+#include "vmm/machine/platform.h"
 #include "vmm/mgmt/console.h"
 #include "arch/msr.h"
+#include "arch/vmx.h"
 #include "mm/mm.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -14,20 +16,9 @@
 
 static unsigned next_vm_id;
 
-/* The MSR bitmap's four 1 KiB quarters: read low, read high, write low,
- * write high (SDM Vol 3 25.6.9). Low MSRs are 0-0x1fff, high ones
- * 0xc0000000-0xc0001fff; MSRs outside both always exit. */
 void vm_msr_intercept(struct vm *vm, u32 msr, bool read, bool write)
 {
-	u32 idx = msr & 0x1fff;
-	unsigned high = (msr >> 30) ? 1024 : 0;
-	u8 bit = (u8)(1u << (idx & 7));
-
-	if (msr > 0x1fff && (msr < 0xc0000000u || msr > 0xc0001fffu))
-		return;
-	u8 *r = &vm->msr_bitmap[high + idx / 8], *w = &vm->msr_bitmap[2048 + high + idx / 8];
-	*r = read ? (*r | bit) : (*r & ~bit);
-	*w = write ? (*w | bit) : (*w & ~bit);
+	vmx_msr_bitmap_set(vm->msr_bitmap, msr, read, write);
 }
 
 static void vm_setup_bitmaps(struct vm *vm)
@@ -74,15 +65,19 @@ struct vm *vm_create(const char *name, u64 ram_size, unsigned nvcpus)
 	sched_group_init(&vm->sched, SCHED_WEIGHT_DEFAULT, 0);
 	vm->io_bitmap = page_alloc_zero(2);
 	vm->msr_bitmap = page_alloc_zero(1);
-	err = (!vm->io_bitmap || !vm->msr_bitmap) ? -ENOMEM : gpa_map_init(&vm->mem, ram_size);
+	machine_layout(ram_size, &vm->layout);
+	if (vm->layout.high_ram_end != PC_4G)	/* the config's limit keeps RAM below the hole */
+		err = -E2BIG;
+	else
+		err = (!vm->io_bitmap || !vm->msr_bitmap) ? -ENOMEM : gpa_map_init(&vm->mem, ram_size);
 	if (!err) {
 		vm_setup_bitmaps(vm);
 		vm->nvcpus = nvcpus;	/* vm_destroy skips the slots left NULL */
 		err = vm_create_vcpus(vm, nvcpus);
 	}
-	for (unsigned i = 0; !err && i < vm->nvcpus; i++)
-		vm_vcpu_platform_init(vm->vcpus[i]);
 	err = err ?: vm_platform_init(vm);
+	for (unsigned i = 0; !err && i < vm->nvcpus; i++)
+		err = vm_vcpu_platform_init(vm->vcpus[i]);
 	if (err) {
 		log_err("vm %s: cannot create (error %d, %llu MiB asked, %llu MiB free)", name, err,
 			(unsigned long long)(ram_size / MiB),
@@ -140,6 +135,15 @@ void vm_lock_and_stop(struct vm *vm, const char *fmt, ...)
 	vm_vstop(vm, fmt, ap);
 	va_end(ap);
 	spin_unlock(&vm->lock);
+}
+
+void vm_io_touched(struct vm *vm, unsigned flags)
+{
+	if (flags & IO_TOUCHES_TIMER)
+		vm->timers_dirty = true;
+	if (flags & IO_TOUCHES_IRQ)
+		for (unsigned i = 0; i < vm->nvcpus; i++)
+			vm->vcpus[i]->irq_check = true;
 }
 
 void vm_console_flush(struct vm *vm)

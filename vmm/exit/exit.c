@@ -80,7 +80,7 @@ static enum exit_result exit_exception_nmi(struct vcpu *v, struct vm_exit *e)
 {
 	u32 info = vmcs_read32(EXIT_INTR_INFO);
 
-	if ((info & (7u << 8)) == INTR_TYPE_NMI) {
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		asm volatile("int $2");
 		return RESUME;
 	}

@@ -27,7 +27,7 @@ static u64 mmio_read(void *ctx, unsigned size)
 	struct mmio_ctx *c = ctx;
 	u64 val = 0;
 
-	if (io_bus_read(&c->vm->mmio, c->gpa, size, &val))
+	if (vm_bus_read(c->vm, &c->vm->mmio, c->gpa, size, &val))
 		c->err = -EFAULT;
 	return val;
 }
@@ -36,7 +36,7 @@ static void mmio_write(void *ctx, unsigned size, u64 val)
 {
 	struct mmio_ctx *c = ctx;
 
-	if (io_bus_write(&c->vm->mmio, c->gpa, size, val))
+	if (vm_bus_write(c->vm, &c->vm->mmio, c->gpa, size, val))
 		c->err = -EFAULT;
 }
 

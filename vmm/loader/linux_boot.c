@@ -1,6 +1,6 @@
 /*
  * The Linux x86 boot protocol, pure logic: bzImage header checks, guest
- * layout, e820 map and zero page. Follows the kernel's
+ * layout and zero page. Follows the kernel's
  * Documentation/arch/x86/boot.rst, protocol 2.15 ("The Real-Mode Kernel
  * Header", "Details of Header Fields", "Loading The Rest of The Kernel",
  * "64-bit Boot Protocol") and Documentation/arch/x86/zero-page.rst.
@@ -67,13 +67,6 @@
 #define ZP_E820_ENTRIES		0x1e8	/* 1 */
 #define ZP_E820_TABLE		0x2d0	/* 128 entries of 20 bytes, to 0xcd0 */
 #define E820_ENTRY_SIZE		20	/* packed: u64 addr, u64 size, u32 type */
-
-/* The PC's fixed ranges below 1 MiB and the APIC pages: the e820 holes. */
-#define EBDA_START		0x9fc00ull
-#define VGA_START		0xa0000ull
-#define BIOS_START		0xf0000ull
-#define IOAPIC_BASE		0xfec00000ull
-#define LAPIC_BASE		0xfee00000ull
 
 STATIC_ASSERT(ZP_E820_TABLE + LINUX_E820_MAX * E820_ENTRY_SIZE <= LINUX_ZERO_PAGE_SIZE,
 	      "e820_table fits the zero page");
@@ -257,11 +250,10 @@ static int plan_initrd(const struct linux_image *im, u64 ram, u64 initrd_size,
 	return 0;
 }
 
-int linux_layout_plan(const struct linux_image *image, u64 ram_size, u64 initrd_size,
+int linux_layout_plan(const struct linux_image *image, u64 ram, u64 initrd_size,
 		      size_t cmdline_len, struct linux_layout *out,
 		      char *why, size_t why_size)
 {
-	u64 ram = MIN(ram_size, LINUX_RAM_MAX);
 	struct linux_layout lay = {
 		.zero_page = LINUX_ZERO_PAGE_ADDR,
 		.cmdline = LINUX_CMDLINE_ADDR,
@@ -279,33 +271,6 @@ int linux_layout_plan(const struct linux_image *image, u64 ram_size, u64 initrd_
 	if (!err)
 		*out = lay;
 	return err;
-}
-
-static unsigned e820_add(struct e820_entry *out, unsigned n, unsigned max,
-			 u64 start, u64 end, u32 type)
-{
-	if (n >= max || end <= start)
-		return n;
-	out[n] = (struct e820_entry){ .addr = start, .size = end - start, .type = type };
-	return n + 1;
-}
-
-/* A PC's map as firmware would report it; the VGA hole 0xa0000-0xdffff and
- * the MMIO above 3 GiB are simply absent, which Linux treats as not RAM. */
-unsigned linux_e820_build(struct e820_entry *out, unsigned max, u64 ram_size)
-{
-	u64 ram = MIN(ram_size, LINUX_RAM_MAX);
-	unsigned n = 0;
-
-	n = e820_add(out, n, max, 0, MIN(ram, EBDA_START), E820_TYPE_RAM);
-	n = e820_add(out, n, max, EBDA_START, VGA_START, E820_TYPE_RESERVED);
-	n = e820_add(out, n, max, LINUX_ACPI_ADDR, LINUX_ACPI_ADDR + LINUX_ACPI_SIZE,
-		     E820_TYPE_ACPI);
-	n = e820_add(out, n, max, BIOS_START, LINUX_HIGH_MEM, E820_TYPE_RESERVED);
-	n = e820_add(out, n, max, LINUX_HIGH_MEM, ram, E820_TYPE_RAM);
-	n = e820_add(out, n, max, IOAPIC_BASE, IOAPIC_BASE + PAGE_SIZE, E820_TYPE_RESERVED);
-	n = e820_add(out, n, max, LAPIC_BASE, LAPIC_BASE + PAGE_SIZE, E820_TYPE_RESERVED);
-	return n;
 }
 
 /*
@@ -362,7 +327,7 @@ int linux_zero_page_fill(u8 zp[LINUX_ZERO_PAGE_SIZE], const u8 *img, size_t img_
 	zp_header_fields(zp, layout);
 
 	/* Kernels before 2.14 have padding at 0x070 and scan 0xe0000-0xfffff
-	 * for the RSDP instead, which finds it in LINUX_ACPI_ADDR's area. */
+	 * for the RSDP instead, which finds it in the machine's ACPI area. */
 	if (image->version >= PROTOCOL_RSDP)
 		put64(zp + ZP_ACPI_RSDP_ADDR, rsdp_gpa);
 

@@ -19,17 +19,17 @@ static const u64 linux_gdt[4] = { 0, 0, 0x00af9a000000ffffull, 0x00cf92000000fff
 
 static int linux_acpi_tables(struct vm *vm, u64 *rsdp)
 {
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(vm->nvcpus);
+	struct acpi_build_cfg cfg = acpi_build_cfg_for(&vm->layout, vm->nvcpus);
 	size_t used;
-	u8 *buf = page_alloc_zero(LINUX_ACPI_SIZE / PAGE_SIZE);
+	u8 *buf = page_alloc_zero(PC_ACPI_SIZE / PAGE_SIZE);
 	int err;
 
 	if (!buf)
 		return -ENOMEM;
-	err = acpi_build(&cfg, buf, LINUX_ACPI_SIZE, LINUX_ACPI_ADDR, &used);
-	err = err ?: gpa_write(&vm->mem, LINUX_ACPI_ADDR, buf, used);
-	page_free(buf, LINUX_ACPI_SIZE / PAGE_SIZE);
-	*rsdp = LINUX_ACPI_ADDR;
+	err = acpi_build(&cfg, buf, PC_ACPI_SIZE, PC_ACPI_BASE, &used);
+	err = err ?: gpa_write(&vm->mem, PC_ACPI_BASE, buf, used);
+	page_free(buf, PC_ACPI_SIZE / PAGE_SIZE);
+	*rsdp = PC_ACPI_BASE;
 	return err;
 }
 
@@ -50,7 +50,7 @@ static void linux_boot_state(const struct linux_layout *lay, struct vcpu_boot_st
 int loader_linux(struct vm *vm, const struct linux_boot_files *f, struct vcpu_boot_state *bs,
 		 char *why, size_t why_size)
 {
-	struct e820_entry e820[LINUX_E820_ENTRIES];
+	struct e820_entry e820[MACHINE_E820_ENTRIES];
 	struct linux_image li;
 	struct linux_layout lay;
 	size_t cmdline_len = f->cmdline ? strlen(f->cmdline) : 0;
@@ -60,7 +60,7 @@ int loader_linux(struct vm *vm, const struct linux_boot_files *f, struct vcpu_bo
 	int err;
 
 	err = linux_image_parse(f->kernel, f->kernel_size, &li, why, why_size);
-	err = err ?: linux_layout_plan(&li, vm->mem.ram_size, f->initrd_size, cmdline_len, &lay,
+	err = err ?: linux_layout_plan(&li, vm->layout.low_ram_end, f->initrd_size, cmdline_len, &lay,
 				       why, why_size);
 	if (err)
 		return err;
@@ -69,7 +69,7 @@ int loader_linux(struct vm *vm, const struct linux_boot_files *f, struct vcpu_bo
 		keel_snprintf(why, why_size, "no host memory for the zero page");
 		return -ENOMEM;
 	}
-	n = linux_e820_build(e820, ARRAY_SIZE(e820), vm->mem.ram_size);
+	n = machine_e820(&vm->layout, e820, ARRAY_SIZE(e820));
 	err = linux_acpi_tables(vm, &rsdp);
 	if (err) {
 		keel_snprintf(why, why_size, "cannot build the ACPI tables (error %d)", err);

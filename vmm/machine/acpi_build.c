@@ -11,6 +11,7 @@
  */
 #include "vmm/machine/acpi_build.h"
 #include "vmm/machine/aml.h"
+#include "devices/pci_host.h"
 #include "lib/acpi_spec.h"
 #include "lib/string.h"
 
@@ -34,11 +35,12 @@ static void dsdt_pci0_crs(struct aml_out *o, const struct acpi_build_cfg *cfg)
 	aml_name_decl(o, "_CRS");
 	buf = aml_buffer_open(o);
 	aml_res_word_window(o, AML_RES_TYPE_BUS, 0, 0x00, 0xff);
-	aml_res_io(o, 0xcf8, 8);
-	aml_res_word_window(o, AML_RES_TYPE_IO, AML_RES_IO_ENTIRE_RANGE, 0x0000, 0x0cf7);
-	aml_res_word_window(o, AML_RES_TYPE_IO, AML_RES_IO_ENTIRE_RANGE, 0x0d00, 0xffff);
-	aml_res_dword_mem_window(o, AML_RES_MEM_RW | AML_RES_MEM_CACHEABLE, 0xa0000, 0xbffff);
-	aml_res_dword_mem_window(o, AML_RES_MEM_RW, cfg->pci_mmio_base, ACPI_BUILD_PCI_MMIO_END);
+	aml_res_io(o, PC_PORT_PCI_CONFIG, PCI_HOST_LEN);
+	aml_res_word_window(o, AML_RES_TYPE_IO, AML_RES_IO_ENTIRE_RANGE, 0x0000, PC_PORT_PCI_CONFIG - 1);
+	aml_res_word_window(o, AML_RES_TYPE_IO, AML_RES_IO_ENTIRE_RANGE,
+			    PC_PORT_PCI_CONFIG + PCI_HOST_LEN, 0xffff);
+	aml_res_dword_mem_window(o, AML_RES_MEM_RW | AML_RES_MEM_CACHEABLE, PC_VGA_BASE, PC_VGA_END - 1);
+	aml_res_dword_mem_window(o, AML_RES_MEM_RW, cfg->pci_mmio_base, cfg->pci_mmio_end);
 	aml_res_end(o);
 	aml_buffer_close(o, buf);
 }
@@ -389,7 +391,8 @@ static int acpi_build_check(const struct acpi_build_cfg *cfg, u64 gpa)
 		return -EINVAL;
 	if (cfg->pm_base == 0 || cfg->pm_base > 0x10000 - ACPI_PM_LEN)
 		return -EINVAL;
-	if (cfg->pci_mmio_base < 1 * MiB || cfg->pci_mmio_base > ACPI_BUILD_PCI_MMIO_END)
+	if (cfg->pci_mmio_base < 1 * MiB || cfg->pci_mmio_base > cfg->pci_mmio_end ||
+	    cfg->pci_mmio_end >= cfg->ioapic_base)
 		return -EINVAL;
 	if (!cfg->lapic_base || !cfg->ioapic_base || (gpa & 15) || gpa >= 4 * GiB)
 		return -EINVAL;

@@ -1,14 +1,17 @@
 /*
  * A VM's virtio devices: the disks and NICs of its keel.toml entry, each a
- * virtio-pci function on bus 0 (slot 1 on), its BAR0 in the PCI window the
- * DSDT declares (0xc0000000 up), MSI-X messages routed to the VM's local
- * APICs. The devices see guest memory only through guest_mem_ops, which
- * refuse anything that is not the VM's RAM.
+ * virtio-pci function on bus 0 (slot 1 on), its BAR0 in the 32-bit PCI
+ * window (include/vmm/machine/layout.h), MSI-X messages routed to the VM's
+ * local APICs, and an entry in the VM's device table ("vd0", "eth0").
+ * The devices see guest memory only through guest_mem_ops, which refuse
+ * anything that is not the VM's RAM.
  */
 #include "vmm/machine/virtio_vm.h"
 #include "vmm/core/vm.h"
 #include "vmm/core/intr.h"
 #include "vmm/machine/acpi_build.h"
+#include "vmm/machine/layout.h"
+#include "vmm/machine/platform.h"
 #include "mm/mm.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -16,9 +19,8 @@
 #include "lib/spinlock.h"
 #include "arch/smp.h"
 
-#define VIRTIO_BAR_BASE  0xc0000000ull
-#define VIRTIO_BAR_SLOT  0x10000ull	/* room per device; BAR0 is 32 KiB */
 #define VIRTIO_FIRST_SLOT 1
+STATIC_ASSERT(VIRTIO_PCI_BAR_SIZE <= PC_VIRTIO_BAR_STRIDE, "a BAR0 fits its slot's room");
 
 static int vm_mem_read(void *ctx, u64 gpa, void *buf, size_t len)
 {
@@ -85,6 +87,15 @@ static struct virtio_slot *virtio_slot_new(struct vm *vm, enum virtio_kind kind,
 	return s;
 }
 
+static const struct dev_ops virtio_slot_dev_ops;
+static void virtio_slot_drain(struct virtio_slot *s);
+
+/* The slot's entry in the device table: the name after the VM's. */
+static int virtio_slot_list(struct vm *vm, struct virtio_slot *s)
+{
+	return vm_device_add(vm, s->name + strlen(vm->name) + 1, &virtio_slot_dev_ops, s);
+}
+
 static int virtio_slot_plug(struct vm *vm, struct virtio_slot *s, const struct virtio_dev_ops *ops, void *dev)
 {
 	struct virtio_pci_wiring w = {
@@ -92,11 +103,11 @@ static int virtio_slot_plug(struct vm *vm, struct virtio_slot *s, const struct v
 		/* INTA#, for drivers without MSI-X: the DSDT's _PRT names its GSI. */
 		.intx = { vm_pci_intx_set, vm, acpi_pci_intx_gsi(s->devfn >> 3, 0) },
 	};
-	u64 bar = VIRTIO_BAR_BASE + (u64)(s->devfn >> 3) * VIRTIO_BAR_SLOT;
+	u64 bar = PC_VIRTIO_BAR_BASE + (u64)(s->devfn >> 3) * PC_VIRTIO_BAR_STRIDE;
 
 	virtio_pci_init(&s->vp, ops, dev, bar, &w);
 	vm_bar_changed(s, bar, true);
-	return pci_host_add(&vm->pci, s->devfn, &virtio_pci_cfg_ops, &s->vp);
+	return pci_host_add(&vm->pci, s->devfn, &virtio_pci_cfg_ops, &s->vp) ?: virtio_slot_list(vm, s);
 }
 
 int vm_add_disk(struct vm *vm, void *image, u64 size, bool readonly, unsigned idx)
@@ -162,40 +173,44 @@ static void vm_nic_deliver(void *ctx, const u8 *frame, size_t len)
 	spin_unlock(&in->lock);
 	vm->timers_dirty = true;
 	if (!vcpu_interrupt(v))
-		smp_kick(v->home_cpu);
+		smp_kick(v->thread.home_cpu);
+}
+
+/* Move the frames waiting in one NIC's inbox into the device. */
+static void virtio_slot_drain(struct virtio_slot *s)
+{
+	struct nic_inbox *in = s->inbox;
+	u8 *frame;
+
+	if (!in || !__atomic_load_n(&in->count, __ATOMIC_ACQUIRE))
+		return;
+	frame = kmalloc(ETH_FRAME_MAX);
+	if (!frame)
+		return;
+	for (;;) {
+		u16 len = 0;
+
+		spin_lock(&in->lock);
+		if (in->count) {
+			len = in->len[in->head];
+			memcpy(frame, in->frame[in->head], len);
+			in->head = (u16)((in->head + 1) % NIC_INBOX);
+			in->count--;
+		}
+		s->net.state.stats.rx_dropped += in->dropped;
+		in->dropped = 0;
+		spin_unlock(&in->lock);
+		if (!len)
+			break;
+		s->net_rx(&s->net, frame, len);
+	}
+	kfree(frame);
 }
 
 void vm_virtio_drain(struct vm *vm)
 {
-	u8 *frame = NULL;
-
-	for (unsigned i = 0; i < vm->nvirtio; i++) {
-		struct virtio_slot *s = vm->virtio[i];
-		struct nic_inbox *in = s->inbox;
-
-		if (!in || !__atomic_load_n(&in->count, __ATOMIC_ACQUIRE))
-			continue;
-		if (!frame && !(frame = kmalloc(ETH_FRAME_MAX)))
-			return;
-		for (;;) {
-			u16 len = 0;
-
-			spin_lock(&in->lock);
-			if (in->count) {
-				len = in->len[in->head];
-				memcpy(frame, in->frame[in->head], len);
-				in->head = (u16)((in->head + 1) % NIC_INBOX);
-				in->count--;
-			}
-			s->net.state.stats.rx_dropped += in->dropped;
-			in->dropped = 0;
-			spin_unlock(&in->lock);
-			if (!len)
-				break;
-			s->net_rx(&s->net, frame, len);
-		}
-	}
-	kfree(frame);
+	for (unsigned i = 0; i < vm->nvirtio; i++)
+		virtio_slot_drain(vm->virtio[i]);
 }
 
 int vm_add_nic(struct vm *vm, const char *switch_name, const u8 mac[6], unsigned idx)
@@ -222,25 +237,38 @@ int vm_add_nic(struct vm *vm, const char *switch_name, const u8 mac[6], unsigned
 	return err;
 }
 
-void vm_virtio_report(struct vm *vm)
+/* A slot's counters for the VM's statistics (the device table's stats hook). */
+static size_t virtio_slot_stats(const void *dev, char *buf, size_t len)
 {
-	for (unsigned i = 0; i < vm->nvirtio; i++) {
-		const struct virtio_slot *s = vm->virtio[i];
-		if (s->kind == VIRTIO_BLK) {
-			const struct virtio_blk_state *b = &s->blk.dev.state;
-			log_info("%s: %llu requests, %llu sectors read, %llu written, %llu flushes, %llu errors",
-				 s->name, (unsigned long long)b->requests, (unsigned long long)b->sectors_read,
-				 (unsigned long long)b->sectors_written, (unsigned long long)b->flushes,
-				 (unsigned long long)b->errors);
-		} else {
-			log_info("%s: %llu frames sent (%llu dropped), %llu received (%llu dropped)", s->name,
-				 (unsigned long long)s->net.state.stats.tx_frames,
-				 (unsigned long long)s->net.state.stats.tx_dropped,
-				 (unsigned long long)s->net.state.stats.rx_frames,
-				 (unsigned long long)s->net.state.stats.rx_dropped);
-		}
+	const struct virtio_slot *s = dev;
+
+	if (s->kind == VIRTIO_BLK) {
+		const struct virtio_blk_state *b = &s->blk.dev.state;
+
+		return (size_t)keel_snprintf(buf, len,
+			"%llu requests, %llu sectors read, %llu written, %llu flushes, %llu errors",
+			(unsigned long long)b->requests, (unsigned long long)b->sectors_read,
+			(unsigned long long)b->sectors_written, (unsigned long long)b->flushes,
+			(unsigned long long)b->errors);
 	}
+	return (size_t)keel_snprintf(buf, len, "%llu frames sent (%llu dropped), %llu received (%llu dropped)",
+				     (unsigned long long)s->net.state.stats.tx_frames,
+				     (unsigned long long)s->net.state.stats.tx_dropped,
+				     (unsigned long long)s->net.state.stats.rx_frames,
+				     (unsigned long long)s->net.state.stats.rx_dropped);
 }
+
+/* The timer service's walk drains a NIC's inbox (frames that came while
+ * the VM's lock was taken); it has no deadline of its own. */
+static void virtio_slot_advance(void *dev, u64 now)
+{
+	virtio_slot_drain(dev);
+}
+
+static const struct dev_ops virtio_slot_dev_ops = {
+	.advance = virtio_slot_advance,
+	.stats = virtio_slot_stats,
+};
 
 void vm_virtio_destroy(struct vm *vm)
 {

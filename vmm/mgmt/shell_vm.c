@@ -1,6 +1,6 @@
 /*
  * The management shell's view of Keel (kernel only): struct shell_ops over
- * the scheduler's VMs (include/sched/sched.h), and the shell's place on the
+ * the VMM's VMs (include/vmm/core/vmm.h), and the shell's place on the
  * host console (vmm/mgmt/console.c). Everything runs on the boot CPU from the
  * scheduler loop's console_poll(), the only place the VM list changes, so
  * a struct vm found here stays valid until the command is done.
@@ -8,7 +8,7 @@
 #include "vmm/mgmt/shell.h"
 #include "vmm/mgmt/console.h"
 #include "vmm/core/vm.h"
-#include "sched/sched.h"
+#include "vmm/core/vmm.h"
 #include "arch/hw.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -25,7 +25,7 @@ static void shell_vm_write(void *ctx, const char *text)
 
 static unsigned shell_vm_count(void *ctx)
 {
-	return sched_vm_count();
+	return vmm_vm_count();
 }
 
 /* Running, unless paused, stopped, or no vCPU can run: each waits in HLT
@@ -42,31 +42,26 @@ static const char *shell_vm_state(const struct vm *vm)
 	return "halted";
 }
 
-/* The VM's vCPUs' counters added up: CPU time, exits by reason, interrupts. */
+/* The VM's counters (vm_stats_get) as the shell shows them. */
 static void shell_vm_counters(const struct vm *vm, struct shell_vm_info *out)
 {
-	u64 counts[EXIT_REASON_MAX] = { 0 };
+	struct vm_stats st;
 
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		const struct vcpu *v = vm->vcpus[i];
-
-		out->cpu_ns += v->se.runtime_ns;
-		out->intr_injected += v->intr_injected;
-		for (unsigned r = 0; r < EXIT_REASON_MAX; r++)
-			counts[r] += v->exit_counts[r];
-	}
+	vm_stats_get(vm, &st);
+	out->cpu_ns = st.cpu_ns;
+	out->intr_injected = st.intr_injected;
+	out->exits = st.exits;
 	for (unsigned r = 0; r < EXIT_REASON_MAX; r++) {
-		out->exits += counts[r];
-		if (counts[r] && out->nexit_kinds < SHELL_EXIT_KINDS) {
+		if (st.exit_counts[r] && out->nexit_kinds < SHELL_EXIT_KINDS) {
 			out->exit_kinds[out->nexit_kinds].name = vmx_exit_reason_name(r);
-			out->exit_kinds[out->nexit_kinds++].count = counts[r];
+			out->exit_kinds[out->nexit_kinds++].count = st.exit_counts[r];
 		}
 	}
 }
 
 static int shell_vm_info(void *ctx, unsigned index, struct shell_vm_info *out)
 {
-	const struct vm *vm = sched_vm_at(index);
+	const struct vm *vm = vmm_vm_at(index);
 	u64 now = time_now_ns();
 	size_t len = 0;
 
@@ -94,7 +89,7 @@ static int shell_vm_info(void *ctx, unsigned index, struct shell_vm_info *out)
 
 static int shell_vm_action(void *ctx, const char *name, enum shell_action action)
 {
-	struct vm *vm = sched_vm_find(name);
+	struct vm *vm = vmm_vm_find(name);
 
 	if (!vm)
 		return -ENOENT;
@@ -121,8 +116,8 @@ static int shell_vm_action(void *ctx, const char *name, enum shell_action action
  * off as [host] shutdown says once none is left (boot/main.c). */
 static void shell_vm_shutdown(void *ctx)
 {
-	for (unsigned i = 0; i < sched_vm_count(); i++)
-		vm_lock_and_stop(sched_vm_at(i), "host shutdown from the shell");
+	for (unsigned i = 0; i < vmm_vm_count(); i++)
+		vm_lock_and_stop(vmm_vm_at(i), "host shutdown from the shell");
 	shutdown_requested = true;
 }
 

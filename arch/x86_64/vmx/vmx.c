@@ -180,7 +180,7 @@ int vmx_enable_cpu(void)
 	cpu->vmxon_region = page_alloc_zero(1);
 	if (!cpu->vmxon_region)
 		return -ENOMEM;
-	*(u32 *)cpu->vmxon_region = (u32)(vmx_caps.basic & 0x7fffffff);
+	vmcs_stamp_revision(cpu->vmxon_region);
 	phys = virt_to_phys(cpu->vmxon_region);
 	asm volatile("vmxon %1; setbe %0" : "=qm"(fail) : "m"(phys) : "cc", "memory");
 	if (fail) {
@@ -188,6 +188,11 @@ int vmx_enable_cpu(void)
 		return -EIO;
 	}
 	return 0;
+}
+
+void vmcs_stamp_revision(void *page)
+{
+	*(u32 *)page = (u32)(vmx_caps.basic & 0x7fffffff);
 }
 
 int vmcs_clear(u64 phys)

@@ -9,6 +9,7 @@
 
 #include "types.h"
 #include "lib/log.h"
+#include "vmm/machine/layout.h"
 
 #define CONFIG_MAX_VMS      16
 #define CONFIG_MAX_VCPUS    16
@@ -19,7 +20,7 @@
 #define CONFIG_MODULE_MAX   128		/* a multiboot2 module's string + NUL */
 #define CONFIG_CMDLINE_MAX  2048	/* a guest kernel command line + NUL */
 #define CONFIG_MEM_MIN      (1 * MiB)	/* flat test guests; Linux needs ~100M (its loader says) */
-#define CONFIG_MEM_MAX      (3 * GiB)
+#define CONFIG_MEM_MAX      PC_RAM_MAX	/* the machine's RAM below the PCI hole */
 #define CONFIG_ARENA_SIZE   (64 * KiB)	/* the built-in TOML arena */
 
 /* Same order as enum shutdown_method (vmm/config/cmdline.h): a cast converts. */

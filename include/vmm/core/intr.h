@@ -1,5 +1,5 @@
-/* Interrupt delivery to vCPUs (vmm/core/intr.c) and the VM's interrupt routing
- * and device timers (vmm/machine/platform.c). */
+/* Interrupt delivery to vCPUs (vmm/core/intr.c): injection before entry,
+ * and waking a vCPU that may have something pending. */
 #ifndef KEEL_VMM_INTR_H
 #define KEEL_VMM_INTR_H
 
@@ -32,21 +32,7 @@ exit_handler_t exit_intr_window;
 void vcpu_kick(struct vcpu *v);
 /* After a store v's CPU must see before it enters again (irq_check, its
  * state, yield): kick the CPU running v, if one does, so it leaves the
- * guest and looks. True when v was running (vmm/machine/platform.c). */
+ * guest and looks. True when v was running. */
 bool vcpu_interrupt(struct vcpu *v);
-
-/* Platform (vmm/machine/platform.c). */
-int vm_platform_init(struct vm *vm);
-void vm_vcpu_platform_init(struct vcpu *v);
-/* An ISA interrupt line (0-15) of a device changed: to the 8259 pair and
- * the IO-APIC (ISA IRQ 0 is IO-APIC pin 2, as the MADT says). */
-void vm_isa_irq_set(void *vm, unsigned irq, bool level);
-/* An interrupt message (IO-APIC redirection entry or MSI) to the local
- * APICs the destination names (SDM Vol 3 11.6.2). */
-void vm_apic_deliver(void *vm, u32 dest, bool logical, u8 mode, u8 vector, bool level);
-/* A PCI device's INTx line, routed to IO-APIC input gsi (16-23). */
-void vm_pci_intx_set(void *vm, unsigned gsi, bool asserted);
-/* Run the device timers that are due and recompute the VM's next deadline. */
-void vm_timers_run(struct vm *vm);
 
 #endif

@@ -5,7 +5,7 @@
 #include "types.h"
 #include "arch/vmx_exits.h"
 #include "devices/vlapic.h"
-#include "sched/policy.h"
+#include "sched/sched.h"
 
 /* General registers in hardware order (rsp's slot unused: the VMCS has
  * it), then CR2 (kept in the register while the vCPU owns the CPU).
@@ -51,7 +51,6 @@ struct vcpu {
 	int running_cpu;		/* the CPU in vcpu_run() with it, or -1 */
 	int resident_cpu;		/* the CPU whose current VMCS it is, or -1 */
 	int host_cpu;			/* the CPU its VMCS host state describes, or -1 */
-	unsigned home_cpu;		/* the run queue it belongs to (sched/sched.c) */
 	u32 cpus_ran;			/* host CPUs it has run on (bit n = CPU n) */
 	struct vcpu_boot_state *boot_pending;	/* loaded at its next run (vcpu_start_at) */
 
@@ -66,7 +65,7 @@ struct vcpu {
 	u64 msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base, msr_tsc_aux;
 
 	struct vlapic lapic;
-	struct sched_entity se;		/* the scheduler's view (sched/policy_eevdf.c) */
+	struct sched_thread thread;	/* the scheduler's view: home CPU, lag (sched/sched.h) */
 	u64 slice_end_tsc;		/* when this run's time slice ends */
 	u64 intr_injected;		/* interrupts delivered, for statistics */
 	u64 hv_tsc;			/* TSC ticks spent handling this vCPU's exits */

@@ -9,6 +9,7 @@
 #include "lib/spinlock.h"
 #include "mm/gpa_map.h"
 #include "vmm/core/io_bus.h"
+#include "vmm/core/devices.h"
 #include "vmm/core/vcpu.h"
 #include "devices/ns16550.h"
 #include "devices/i8254.h"
@@ -18,21 +19,12 @@
 #include "devices/acpi_pm.h"
 #include "devices/pci_host.h"
 #include "vmm/machine/virtio_vm.h"
+#include "vmm/machine/layout.h"
 
 #define VM_NAME_MAX 32
 #define VM_MAX_VCPUS 16		/* vCPU i has APIC ID i; sets of vCPUs are u32 masks */
 #define VM_CONSOLE_LINE 160
 #define VM_MAX_VIRTIO 8		/* virtio functions: PCI slots 1-8 */
-
-/* A device behind vmm/machine/platform.c's access wrapper. */
-#define VM_DEV_TIMER BIT(0)	/* accesses may move its timer deadline */
-#define VM_DEV_IRQ   BIT(1)	/* accesses may unmask or retire interrupts */
-struct vm_dev_ref {
-	const struct io_ops *ops;
-	void *dev;
-	struct vm *vm;
-	u8 flags;
-};
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPED };
 
@@ -45,6 +37,7 @@ struct vm {
 	bool paused;			/* the shell's pause: no vCPU is scheduled */
 	u64 started_ns;			/* time_now_ns() when it was started */
 	struct guest_clock clock;	/* the time its devices keep (devices/guest_clock.h) */
+	struct machine_layout layout;	/* where its RAM and windows are */
 	struct gpa_map mem;
 	struct io_bus pio;
 	struct io_bus mmio;
@@ -64,10 +57,9 @@ struct vm {
 	struct vioapic ioapic;
 	struct acpi_pm pm;
 	struct pci_host pci;
+	struct vm_devices devices;	/* every model above, by name (vmm/core/devices.c) */
 	u64 timer_deadline_tsc;		/* earliest device timer, UINT64_MAX if none */
 	bool timers_dirty;		/* a device was touched: recompute the deadline */
-	struct vm_dev_ref dev_refs[12];
-	unsigned ndev_refs;
 	struct virtio_slot *virtio[VM_MAX_VIRTIO];	/* disks and NICs (vmm/machine/virtio_vm.c) */
 	unsigned nvirtio;
 
@@ -93,6 +85,43 @@ void vm_lock_and_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
  * "NAME| text". */
 void vm_console_putc(struct vm *vm, u8 ch);
 void vm_console_flush(struct vm *vm);
+
+/* A guest access to a range with IO_TOUCHES_* flags happened: the VM
+ * recomputes its timers, its vCPUs look for interrupts, before the next
+ * entry. */
+void vm_io_touched(struct vm *vm, unsigned flags);
+
+/*
+ * A guest's access to the VM's port or MMIO space, as its exits make it
+ * (size 1, 2, 4 or 8, which the exits guarantee): the device's ops, then
+ * what the range says the access may have changed. 0, or -ENOENT when
+ * nobody claims it. Inline: this is the exit path's dispatch.
+ */
+static inline int vm_bus_read(struct vm *vm, const struct io_bus *bus, u64 addr, unsigned size,
+			      u64 *val)
+{
+	const struct io_range *r = io_bus_find(bus, addr, size);
+
+	if (unlikely(!r))
+		return -ENOENT;
+	*val = io_range_read(r, addr, size);
+	if (unlikely(r->flags))
+		vm_io_touched(vm, r->flags);
+	return 0;
+}
+
+static inline int vm_bus_write(struct vm *vm, const struct io_bus *bus, u64 addr, unsigned size,
+			       u64 val)
+{
+	const struct io_range *r = io_bus_find(bus, addr, size);
+
+	if (unlikely(!r))
+		return -ENOENT;
+	io_range_write(r, addr, size, val);
+	if (unlikely(r->flags))
+		vm_io_touched(vm, r->flags);
+	return 0;
+}
 
 /* Exit-bitmap edits (bit set = exit). */
 void vm_msr_intercept(struct vm *vm, u32 msr, bool read, bool write);

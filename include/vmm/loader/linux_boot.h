@@ -1,7 +1,7 @@
 /*
  * The Linux x86 boot protocol as pure logic (vmm/loader/linux_boot.c): parse a
  * bzImage's setup header, choose where everything goes in guest-physical
- * memory, build the e820 map and fill the zero page (struct boot_params).
+ * memory and fill the zero page (struct boot_params) with the e820 map.
  * Follows Documentation/arch/x86/boot.rst (protocol 2.15) and
  * Documentation/arch/x86/zero-page.rst. Nothing here touches guest memory:
  * the loader copies the bytes and sets up the vCPU.
@@ -9,7 +9,7 @@
  * Order of use:
  *   linux_image_parse(img)            -> struct linux_image
  *   linux_layout_plan(image, RAM...)  -> struct linux_layout
- *   linux_e820_build(map, RAM)        -> the map, also for the zero page
+ *   machine_e820(layout, map)         -> the VM's map (include/vmm/machine/layout.h)
  *   linux_zero_page_fill(zp, ...)     -> 4 KiB for layout.zero_page
  * then copy img[kernel_offset, +kernel_size) to layout.kernel, the initrd to
  * layout.initrd, the command line and its NUL to layout.cmdline, and enter
@@ -23,6 +23,7 @@
 #define KEEL_VMM_LINUX_BOOT_H
 
 #include "types.h"
+#include "vmm/machine/layout.h"
 
 /*
  * Fixed low guest-physical areas. The loader writes the GDT and page tables
@@ -35,10 +36,7 @@
 #define LINUX_ZERO_PAGE_SIZE	4096u
 #define LINUX_CMDLINE_ADDR	0x20000ull	/* the kernel command line and its NUL */
 #define LINUX_CMDLINE_AREA	0x10000ull	/* bytes reserved for it (to 0x30000) */
-#define LINUX_ACPI_ADDR		0xe0000ull	/* ACPI tables incl. RSDP (e820 type 3) */
-#define LINUX_ACPI_SIZE		0x10000ull
 #define LINUX_HIGH_MEM		0x100000ull	/* lowest kernel/initrd address: 1 MiB */
-#define LINUX_RAM_MAX		0xc0000000ull	/* RAM ends by 3 GiB: the MMIO hole above */
 
 #define LINUX_BOOT_CS		0x10		/* __BOOT_CS of the 64-bit entry */
 #define LINUX_BOOT_DS		0x18		/* __BOOT_DS */
@@ -76,17 +74,6 @@ struct linux_layout {
 	u64 initrd_size;
 };
 
-/* One e820 range (zero-page.rst e820_table; types per ACPI "Address Range Types"). */
-struct e820_entry {
-	u64 addr;
-	u64 size;
-	u32 type;
-};
-
-#define E820_TYPE_RAM		1
-#define E820_TYPE_RESERVED	2
-#define E820_TYPE_ACPI		3	/* ACPI reclaimable: tables */
-#define LINUX_E820_ENTRIES	7	/* what linux_e820_build() writes at most */
 #define LINUX_E820_MAX		128	/* room in the zero page */
 
 /*
@@ -99,21 +86,15 @@ int linux_image_parse(const u8 *img, size_t len, struct linux_image *out,
 		      char *why, size_t why_size);
 
 /*
- * Place zero page, command line, kernel and initrd in a guest of ram_size
- * bytes (clipped to LINUX_RAM_MAX). initrd_size 0 means no initrd. Returns
- * 0, -E2BIG (command line too long) or -ENOMEM (does not fit), with why.
+ * Place zero page, command line, kernel and initrd in a guest whose RAM
+ * runs from 0 to ram_top (the machine layout's low_ram_end: the kernel and
+ * initrd go below the PCI hole). initrd_size 0 means no initrd. Returns 0,
+ * -E2BIG (command line too long) or -ENOMEM (does not fit), with why.
  */
-int linux_layout_plan(const struct linux_image *image, u64 ram_size, u64 initrd_size,
+int linux_layout_plan(const struct linux_image *image, u64 ram_top, u64 initrd_size,
 		      size_t cmdline_len, struct linux_layout *out,
 		      char *why, size_t why_size);
 
-/*
- * The guest's memory map, sorted and non-overlapping: low RAM, EBDA,
- * ACPI tables, BIOS area, RAM from 1 MiB to ram_size (clipped to
- * LINUX_RAM_MAX), IO-APIC and local APIC pages. Writes at most max entries
- * and returns how many it wrote; LINUX_E820_ENTRIES is always enough.
- */
-unsigned linux_e820_build(struct e820_entry *out, unsigned max, u64 ram_size);
 
 /*
  * Fill the zero page: zeroed, the image's setup header copied in, then the

@@ -11,25 +11,23 @@
 
 #include "types.h"
 #include "devices/acpi_pm.h"
+#include "vmm/machine/layout.h"
 
-/* Where the tables go: the RSDP must lie in 0xe0000-0xfffff, 16-byte
- * aligned, for a guest's BIOS-area scan to find it (ACPI 6.5 5.2.5.1). */
-#define ACPI_BUILD_GPA		0xe0000
-#define ACPI_BUILD_MAX_LEN	(64 * KiB)
+/* Where the tables go: the machine's ACPI area, where the RSDP lies in
+ * 0xe0000-0xfffff, 16-byte aligned, for a guest's BIOS-area scan to find
+ * it (ACPI 6.5 5.2.5.1). */
+#define ACPI_BUILD_GPA		PC_ACPI_BASE
+#define ACPI_BUILD_MAX_LEN	PC_ACPI_SIZE
 
 #define ACPI_BUILD_MAX_CPUS	16
-#define ACPI_BUILD_LAPIC_BASE	0xfee00000u
-#define ACPI_BUILD_IOAPIC_BASE	0xfec00000u
-#define ACPI_BUILD_PCI_MMIO_BASE 0xc0000000u	/* default start of the 32-bit PCI window */
-#define ACPI_BUILD_PCI_MMIO_END	0xfebfffffu	/* the window ends below the IO-APIC */
-#define ACPI_BUILD_S5_SLP_TYP	ACPI_PM_S5_SLP_TYP
 
 struct acpi_build_cfg {
 	unsigned ncpus;		/* 1..ACPI_BUILD_MAX_CPUS: vCPU i has APIC ID i, UID i */
 	u32 lapic_base;
 	u32 ioapic_base;	/* IO-APIC ID is ncpus, GSI base 0 */
 	u16 pm_base;		/* the ACPI_PM_LEN-port acpi_pm block */
-	u32 pci_mmio_base;	/* 32-bit PCI window: pci_mmio_base..ACPI_BUILD_PCI_MMIO_END */
+	u32 pci_mmio_base;	/* 32-bit PCI window: pci_mmio_base..pci_mmio_end, inclusive */
+	u32 pci_mmio_end;
 	u8 s5_slp_typ;		/* \_S5 SLP_TYP, 0-7: the acpi_pm model powers off on it */
 };
 
@@ -38,24 +36,24 @@ struct acpi_build_cfg {
  * (0 = INTA#) of bus-0 slot reaches IO-APIC input 16-23, swizzled so slots
  * spread over the pins; level-triggered, active low, as PCI interrupts are.
  */
-#define ACPI_PCI_INTX_GSI_BASE 16
 #define ACPI_PCI_PRT_SLOTS     32
 
 static inline unsigned acpi_pci_intx_gsi(unsigned slot, unsigned pin)
 {
-	return ACPI_PCI_INTX_GSI_BASE + ((slot + pin) & 7);
+	return PC_PCI_INTX_GSI_BASE + ((slot + pin) % PC_PCI_INTX_GSIS);
 }
 
-/* The platform's defaults for a VM with ncpus vCPUs. */
-static inline struct acpi_build_cfg acpi_build_cfg_default(unsigned ncpus)
+/* The tables for a VM with this layout and ncpus vCPUs. */
+static inline struct acpi_build_cfg acpi_build_cfg_for(const struct machine_layout *m, unsigned ncpus)
 {
 	return (struct acpi_build_cfg){
 		.ncpus = ncpus,
-		.lapic_base = ACPI_BUILD_LAPIC_BASE,
-		.ioapic_base = ACPI_BUILD_IOAPIC_BASE,
-		.pm_base = ACPI_PM_BASE,
-		.pci_mmio_base = ACPI_BUILD_PCI_MMIO_BASE,
-		.s5_slp_typ = ACPI_BUILD_S5_SLP_TYP,
+		.lapic_base = PC_LAPIC_BASE,
+		.ioapic_base = PC_IOAPIC_BASE,
+		.pm_base = PC_PORT_ACPI_PM,
+		.pci_mmio_base = (u32)m->pci32_base,
+		.pci_mmio_end = PC_PCI_MMIO32_END,
+		.s5_slp_typ = ACPI_PM_S5_SLP_TYP,
 	};
 }
 

@@ -42,9 +42,8 @@ int vm_add_disk(struct vm *vm, void *image, u64 size, bool readonly, unsigned id
 int vm_add_nic(struct vm *vm, const char *switch_name, const u8 mac[6], unsigned idx);
 /* Unplug everything (the VM is being destroyed). */
 void vm_virtio_destroy(struct vm *vm);
-/* Move frames queued for the VM's NICs into them; with the VM's lock. */
+/* Move frames queued for the VM's NICs into them; with the VM's lock (the
+ * timer service does it for each NIC through the device table). */
 void vm_virtio_drain(struct vm *vm);
-/* Log per-device statistics when the VM stops. */
-void vm_virtio_report(struct vm *vm);
 
 #endif

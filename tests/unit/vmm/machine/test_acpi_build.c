@@ -21,6 +21,15 @@
 #define GPA	0xe0000ull
 #define BUFLEN	(64 * 1024)
 
+/* The tables of a 256 MiB VM with ncpus vCPUs, as the Linux loader builds them. */
+static struct acpi_build_cfg cfg_for(unsigned ncpus)
+{
+	struct machine_layout m;
+
+	machine_layout(256 * MiB, &m);
+	return acpi_build_cfg_for(&m, ncpus);
+}
+
 static u8 buf[BUFLEN];
 static size_t used;
 
@@ -80,7 +89,7 @@ static const u8 *xsdt_find(const char *sig)
 
 static void test_rsdp(void **state)
 {
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(2);
+	struct acpi_build_cfg cfg = cfg_for(2);
 
 	build(&cfg);
 	assert_memory_equal(buf, "RSD PTR ", 8);
@@ -95,7 +104,7 @@ static void test_rsdp(void **state)
 
 static void test_root_tables(void **state)
 {
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(2);
+	struct acpi_build_cfg cfg = cfg_for(2);
 	const u8 *rsdt, *xsdt;
 
 	build(&cfg);
@@ -112,7 +121,7 @@ static void test_root_tables(void **state)
 
 static void test_fadt(void **state)
 {
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(2);
+	struct acpi_build_cfg cfg = cfg_for(2);
 	const u8 *f;
 	u32 flags;
 
@@ -166,7 +175,7 @@ static void test_fadt(void **state)
 
 static void test_fadt_other_pm_base(void **state)
 {
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(1);
+	struct acpi_build_cfg cfg = cfg_for(1);
 	const u8 *f;
 
 	cfg.pm_base = 0xb000;
@@ -181,7 +190,7 @@ static void test_fadt_other_pm_base(void **state)
 
 static void test_facs(void **state)
 {
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(2);
+	struct acpi_build_cfg cfg = cfg_for(2);
 	u64 gpas[] = { GPA, GPA + 16, GPA + 48 };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(gpas); i++) {
@@ -203,7 +212,7 @@ static void test_facs(void **state)
 /* The MADT's structures for ncpus vCPUs, against 5.2.12. */
 static void check_madt(unsigned ncpus)
 {
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(ncpus);
+	struct acpi_build_cfg cfg = cfg_for(ncpus);
 	const u8 *m;
 	unsigned lapics = 0, ioapics = 0, overrides = 0, nmis = 0;
 	u32 off;
@@ -293,7 +302,7 @@ static void test_dsdt_s5(void **state)
 	/* Name(\_S5_, Package(4){5, 5, 0, 0}) in AML (20.2.5.1, 20.2.5.4). */
 	static const u8 s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
 				 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(2);
+	struct acpi_build_cfg cfg = cfg_for(2);
 	const u8 *d;
 	u16 a, b;
 
@@ -368,7 +377,7 @@ static void test_dsdt_pci0(void **state)
 	static const u8 hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03 };
 	static const u8 crs[] = { 0x08, '_', 'C', 'R', 'S', 0x11 };
 	static const u8 sb[] = { '\\', '_', 'S', 'B', '_', 0x5b, 0x82 };
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(2);
+	struct acpi_build_cfg cfg = cfg_for(2);
 	const u8 *d, *body, *p;
 	size_t blen, len;
 	unsigned nb;
@@ -414,7 +423,7 @@ static void test_dsdt_prt_entry(void **state)
 {
 	static const u8 entry[] = { 0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0x01, 0x00,
 				    0x00, 0x00, 0x0a, 0x11 };
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(1);
+	struct acpi_build_cfg cfg = cfg_for(1);
 	const u8 *d;
 
 	build(&cfg);
@@ -427,7 +436,7 @@ static void test_dsdt_prt_entry(void **state)
 /* Keel's host ACPI reader, over the tables placed in the fake arena. */
 static void test_host_reader_agrees(void **state)
 {
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(4);
+	struct acpi_build_cfg cfg = cfg_for(4);
 	struct acpi_madt_info madt;
 	struct acpi_s5 s5;
 
@@ -459,7 +468,7 @@ static void test_host_reader_agrees(void **state)
 /* Every length short of the tables fails, and nothing at or past len changes. */
 static void test_too_small(void **state)
 {
-	struct acpi_build_cfg cfg = acpi_build_cfg_default(ACPI_BUILD_MAX_CPUS);
+	struct acpi_build_cfg cfg = cfg_for(ACPI_BUILD_MAX_CPUS);
 	size_t need, got;
 	u8 *b;
 
@@ -485,7 +494,7 @@ static void test_too_small(void **state)
 
 static void test_bad_config(void **state)
 {
-	struct acpi_build_cfg ok = acpi_build_cfg_default(2), cfg;
+	struct acpi_build_cfg ok = cfg_for(2), cfg;
 
 #define BAD(field, value) do { \
 		cfg = ok; cfg.field = value; \
@@ -499,6 +508,8 @@ static void test_bad_config(void **state)
 	BAD(pm_base, 0xfff1);
 	BAD(pci_mmio_base, 0);
 	BAD(pci_mmio_base, 0xfec00000);
+	BAD(pci_mmio_end, 0xfec00000);		/* into the IO-APIC */
+	BAD(pci_mmio_end, 0xbfffffff);		/* ends before it starts */
 	BAD(lapic_base, 0);
 	BAD(ioapic_base, 0);
 #undef BAD
@@ -509,7 +520,7 @@ static void test_bad_config(void **state)
 	assert_int_equal(acpi_build(&ok, buf, sizeof(buf), 4 * GiB - 256, &used), -EINVAL);
 	cfg = ok;
 	cfg.pm_base = 0xfff0;
-	cfg.pci_mmio_base = ACPI_BUILD_PCI_MMIO_END;
+	cfg.pci_mmio_base = cfg.pci_mmio_end;
 	assert_int_equal(acpi_build(&cfg, buf, sizeof(buf), GPA, &used), 0);
 }
 
