@@ -105,6 +105,10 @@ enum exit_result exit_cr_access(struct vcpu *v, struct vm_exit *e)
 	u64 cr0 = vmcs_readnat(CR0_READ_SHADOW);
 	int err;
 
+	/* CR8 is the local APIC's TPR: pending interrupts are looked at
+	 * again (and its deadline, as for every APIC access). */
+	v->vm->timers_dirty = true;
+	v->irq_check = true;
 	switch (e->cr.type) {
 	case CR_MOV_TO:
 		if (e->cr.cr == 0)

@@ -60,7 +60,7 @@ unsigned vcpu_cpl(void)
 
 static enum exit_result exit_triple_fault(struct vcpu *v, struct vm_exit *e)
 {
-	vm_stop(v->vm, "triple fault at RIP 0x%llx", (unsigned long long)vmcs_readnat(GUEST_RIP));
+	vm_stop(v->vm, "triple fault at RIP 0x%llx", (unsigned long long)e->rip);
 	vmcs_dump_guest();
 	return KILL_VM;
 }
@@ -152,14 +152,13 @@ static enum exit_result exit_preemption_timer(struct vcpu *v, struct vm_exit *e)
 	return RESUME;
 }
 
-/* The qualification comes from the VMCS, not e->qual: exit_decode reads
+/* The qualification comes from the VMCS, not e->qual: the decoder reads
  * it only for the reasons Keel decodes, and the processor clears it for
  * exits that have none (SDM Vol 3 28.2.1). */
 static enum exit_result exit_unhandled(struct vcpu *v, struct vm_exit *e)
 {
 	vm_stop(v->vm, "unhandled exit %s (%u) at RIP 0x%llx, qualification 0x%llx",
-		vmx_exit_reason_name(e->reason), e->reason,
-		(unsigned long long)vmcs_readnat(GUEST_RIP),
+		vmx_exit_reason_name(e->reason), e->reason, (unsigned long long)e->rip,
 		(unsigned long long)vmcs_readnat(EXIT_QUALIFICATION));
 	vmcs_dump_guest();
 	return KILL_VM;
@@ -212,50 +211,13 @@ static exit_handler_t *const exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_NMI_WINDOW] = exit_nmi_window,
 };
 
-/* Exits that may have changed the local APIC (x2APIC and TSC-deadline
- * MSRs, CR8): its deadline is recomputed and pending interrupts looked at
- * again. Port and MMIO devices say so themselves (vmm/machine/platform.c). */
-static const u64 exit_touches_devices = BIT(EXIT_WRMSR) | BIT(EXIT_CR_ACCESS);
-
-/* Reasons whose handlers use the exit qualification (SDM Vol 3 28.2.1). */
-static const u64 exit_has_qual =
-	BIT(EXIT_CR_ACCESS) | BIT(EXIT_IO_INSTRUCTION) | BIT(EXIT_EPT_VIOLATION) |
-	BIT(EXIT_DR_ACCESS) | BIT(EXIT_INVLPG) | BIT(EXIT_TASK_SWITCH);
-
-static void exit_decode(struct vm_exit *e)
-{
-	u64 q = e->qual;
-
-	switch (e->reason) {
-	case EXIT_IO_INSTRUCTION:	/* table 28-5 */
-		e->io.size = (q & 7) + 1;
-		e->io.in = q & BIT(3);
-		e->io.string = q & BIT(4);
-		e->io.rep = q & BIT(5);
-		e->io.port = (u16)(q >> 16);
-		break;
-	case EXIT_CR_ACCESS:		/* table 28-3 */
-		e->cr.cr = q & 15;
-		e->cr.type = (q >> 4) & 3;
-		e->cr.gpr = (q >> 8) & 15;
-		e->cr.lmsw_src = (u16)(q >> 16);
-		break;
-	case EXIT_EPT_VIOLATION:	/* table 28-7 */
-		e->ept.gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
-		e->ept.read = q & BIT(0);
-		e->ept.write = q & BIT(1);
-		e->ept.fetch = q & BIT(2);
-		break;
-	}
-}
-
 /* Advance RIP past the instruction that exited; an emulated instruction
  * also ends blocking by STI or MOV SS (SDM Vol 3 25.4.2). */
-static void vcpu_skip_insn(void)
+static void vcpu_skip_insn(const struct vm_exit *e)
 {
 	u32 intr;
 
-	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + vmcs_read32(EXIT_INSTRUCTION_LEN));
+	vmcs_writenat(GUEST_RIP, e->rip + e->insn_len);
 	intr = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (unlikely(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
 		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
@@ -281,23 +243,17 @@ void vcpu_handle_exit(struct vcpu *v)
 		vcpu_entry_failure(v, raw);
 		return;
 	}
-	e.reason = raw & 0xffff;
-	if (e.reason < EXIT_REASON_MAX)
-		v->exit_counts[e.reason]++;
+	vmx_exit_decode(&e, raw);
 	vcpu_reinject_vectoring(v);
-	e.qual = 0;
-	if (e.reason < 64 && (exit_has_qual & BIT(e.reason))) {
-		e.qual = vmcs_readnat(EXIT_QUALIFICATION);
-		exit_decode(&e);
+	h = exit_unhandled_locked;
+	if (likely(e.reason < EXIT_REASON_MAX)) {
+		v->exit_counts[e.reason]++;
+		if (likely(exit_handlers[e.reason]))
+			h = exit_handlers[e.reason];
 	}
-	if (e.reason < 64 && (exit_touches_devices & BIT(e.reason))) {
-		v->vm->timers_dirty = true;
-		v->irq_check = true;
-	}
-	h = e.reason < EXIT_REASON_MAX ? exit_handlers[e.reason] : NULL;
-	switch ((h ? h : exit_unhandled_locked)(v, &e)) {
+	switch (h(v, &e)) {
 	case RESUME_SKIP_INSN:
-		vcpu_skip_insn();
+		vcpu_skip_insn(&e);
 		break;
 	case RESUME:
 	case KILL_VM:

@@ -41,11 +41,11 @@ static void mmio_write(void *ctx, unsigned size, u64 val)
 }
 
 /* The instruction at CS:RIP, as many of its up to 15 bytes as are mapped. */
-static unsigned mmio_fetch(struct vcpu *v, u8 *bytes, enum insn_mode *mode)
+static unsigned mmio_fetch(struct vcpu *v, u64 rip, u8 *bytes, enum insn_mode *mode)
 {
 	u32 cs_ar = vmcs_read32(GUEST_CS_AR);
 	bool lma = vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
-	u64 la = vmcs_readnat(GUEST_RIP);
+	u64 la = rip;
 	unsigned n, first;
 
 	*mode = (lma && (cs_ar & BIT(13))) ? INSN_MODE_64 : (cs_ar & BIT(14)) ? INSN_MODE_32 : INSN_MODE_16;
@@ -60,7 +60,7 @@ static unsigned mmio_fetch(struct vcpu *v, u8 *bytes, enum insn_mode *mode)
 	return n;
 }
 
-static enum exit_result mmio_emulate(struct vcpu *v, u64 gpa)
+static enum exit_result mmio_emulate(struct vcpu *v, u64 gpa, u64 rip)
 {
 	struct mmio_ctx ctx = { .vm = v->vm, .gpa = gpa };
 	struct mmio_access mem = { mmio_read, mmio_write, &ctx };
@@ -69,7 +69,7 @@ static enum exit_result mmio_emulate(struct vcpu *v, u64 gpa)
 	struct insn insn;
 	u32 intr;
 	u64 rflags = vmcs_readnat(GUEST_RFLAGS), rsp = vmcs_readnat(GUEST_RSP);
-	unsigned n = mmio_fetch(v, bytes, &mode);
+	unsigned n = mmio_fetch(v, rip, bytes, &mode);
 	int err = n ? insn_decode(bytes, n, mode, &insn) : -EFAULT;
 
 	if (!err) {
@@ -79,7 +79,7 @@ static enum exit_result mmio_emulate(struct vcpu *v, u64 gpa)
 	if (err) {
 		vm_stop(v->vm, "cannot emulate MMIO access to GPA 0x%llx at RIP 0x%llx: "
 			"bytes %02x %02x %02x %02x %02x %02x (%u fetched, error %d)",
-			(unsigned long long)gpa, (unsigned long long)vmcs_readnat(GUEST_RIP),
+			(unsigned long long)gpa, (unsigned long long)rip,
 			bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], n, err);
 		return KILL_VM;
 	}
@@ -88,7 +88,7 @@ static enum exit_result mmio_emulate(struct vcpu *v, u64 gpa)
 	vmcs_writenat(GUEST_RFLAGS, rflags);
 	/* RIP is advanced here (an EPT violation reports no instruction
 	 * length), so end STI and MOV SS blocking here too (SDM Vol 3 25.4.2). */
-	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + insn.len);
+	vmcs_writenat(GUEST_RIP, rip + insn.len);
 	intr = vmcs_read32(GUEST_INTERRUPTIBILITY);
 	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY, intr & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
@@ -104,15 +104,15 @@ static enum exit_result ept_violation(struct vcpu *v, struct vm_exit *e)
 	if (unlikely(vmcs_read32(IDT_VECTORING_INFO) & INTR_INFO_VALID)) {
 		vm_stop(v->vm, "EPT violation at GPA 0x%llx while delivering event 0x%x at RIP 0x%llx: "
 			"the guest's stack or IDT is not RAM", (unsigned long long)e->ept.gpa,
-			vmcs_read32(IDT_VECTORING_INFO), (unsigned long long)vmcs_readnat(GUEST_RIP));
+			vmcs_read32(IDT_VECTORING_INFO), (unsigned long long)e->rip);
 		return KILL_VM;
 	}
 	if (io_bus_find(&v->vm->mmio, e->ept.gpa, 1) && !e->ept.fetch)
-		return mmio_emulate(v, e->ept.gpa);
+		return mmio_emulate(v, e->ept.gpa, e->rip);
 	vm_stop(v->vm, "EPT violation at GPA 0x%llx (%s) at RIP 0x%llx: not RAM or MMIO",
 		(unsigned long long)e->ept.gpa,
 		e->ept.fetch ? "fetch" : e->ept.write ? "write" : "read",
-		(unsigned long long)vmcs_readnat(GUEST_RIP));
+		(unsigned long long)e->rip);
 	return KILL_VM;
 }
 

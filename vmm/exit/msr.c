@@ -169,6 +169,10 @@ enum exit_result exit_wrmsr(struct vcpu *v, struct vm_exit *e)
 	u64 val = ((v->regs.gpr[RDX] & 0xffffffffu) << 32) | (v->regs.gpr[RAX] & 0xffffffffu);
 	const struct msr_handler *h = msr_find(msr);
 
+	/* The x2APIC and TSC-deadline MSRs are the local APIC's: its deadline
+	 * is recomputed and pending interrupts looked at before the entry. */
+	v->vm->timers_dirty = true;
+	v->irq_check = true;
 	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
 		if (vlapic_msr_write(&v->lapic, msr, val))
 			return msr_fault(v, msr, true);

@@ -6,22 +6,13 @@
 #define KEEL_VMM_EXIT_H
 
 #include "types.h"
+#include "arch/vm_exit.h"
 #include "vmm/core/vcpu.h"
 
 enum exit_result {
 	RESUME,			/* re-enter at the same RIP */
 	RESUME_SKIP_INSN,	/* the instruction is done: advance RIP past it */
 	KILL_VM,		/* the handler stopped the VM */
-};
-
-struct vm_exit {
-	u32 reason;
-	u64 qual;		/* exit qualification, for the reasons that have one */
-	union {
-		struct { u16 port; u8 size; bool in, string, rep; } io;
-		struct { u64 gpa; bool read, write, fetch; } ept;
-		struct { u8 cr, type, gpr; u16 lmsw_src; } cr;
-	};
 };
 
 typedef enum exit_result exit_handler_t(struct vcpu *v, struct vm_exit *e);
