@@ -58,6 +58,7 @@ srcs.vm/test_exit         := $(WHOLE_VMM)
 srcs.vm/test_intr         := $(WHOLE_VMM)
 srcs.vm/test_ipi          := $(WHOLE_VMM)
 srcs.vm/test_smp_vm       := $(WHOLE_VMM)
+srcs.vm/test_vcpu_run     := vmm/core/vcpu_run.c $(WHOLE_VMM)
 srcs.vm/test_loader_linux := vmm/loader/loader_linux.c vmm/loader/loader_flat.c $(SRC_LINUX_BOOT) \
 	$(SRC_ACPI_BUILD) $(WHOLE_VMM)
 

@@ -36,6 +36,12 @@ void invept_all_cpus(void);
 void cpu_relax(void);
 u64 xgetbv(u32 idx);
 void xsetbv(u32 idx, u64 val);
+u64 cr2_read(void);
+void cr2_write(u64 val);
+void dr_save(u64 dr[4], u64 *dr6);
+void dr_load(const u64 dr[4], u64 dr6);
+void cpu_irq_window(void);
+void cpu_nmi_to_host(void);
 
 #else
 
@@ -166,6 +172,53 @@ static inline u64 xgetbv(u32 idx)
 static inline void xsetbv(u32 idx, u64 val)
 {
 	asm volatile("xsetbv" : : "c"(idx), "a"((u32)val), "d"((u32)(val >> 32)));
+}
+
+/* CR2, which a VM exit leaves holding the guest's last page-fault address. */
+static inline u64 cr2_read(void)
+{
+	u64 v;
+	asm volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline void cr2_write(u64 val)
+{
+	asm volatile("mov %0, %%cr2" : : "r"(val) : "memory");
+}
+
+/* Let the host take an interrupt a VM exit left pending (Keel exits on
+ * external interrupts without acknowledging them): interrupts on for the
+ * one instruction after STI (SDM Vol 2, STI), then off again. */
+static inline void cpu_irq_window(void)
+{
+	asm volatile("sti; nop; cli" ::: "memory");
+}
+
+/* Hand an NMI that arrived while a guest ran to the host's NMI vector. */
+static inline void cpu_nmi_to_host(void)
+{
+	asm volatile("int $2");
+}
+
+/* The debug registers the VMCS does not switch: DR0-DR3 and DR6 (DR7 is
+ * guest state in the VMCS, SDM Vol 3 25.4.1). */
+static inline void dr_save(u64 dr[4], u64 *dr6)
+{
+	asm volatile("mov %%db0, %0" : "=r"(dr[0]));
+	asm volatile("mov %%db1, %0" : "=r"(dr[1]));
+	asm volatile("mov %%db2, %0" : "=r"(dr[2]));
+	asm volatile("mov %%db3, %0" : "=r"(dr[3]));
+	asm volatile("mov %%db6, %0" : "=r"(*dr6));
+}
+
+static inline void dr_load(const u64 dr[4], u64 dr6)
+{
+	asm volatile("mov %0, %%db0" : : "r"(dr[0]));
+	asm volatile("mov %0, %%db1" : : "r"(dr[1]));
+	asm volatile("mov %0, %%db2" : : "r"(dr[2]));
+	asm volatile("mov %0, %%db3" : : "r"(dr[3]));
+	asm volatile("mov %0, %%db6" : : "r"(dr6));
 }
 
 #endif /* KEEL_HOST_TEST */

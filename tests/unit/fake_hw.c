@@ -132,3 +132,27 @@ u64 time_now_ns(void) { return fake_time_ns; }
 u64 time_tsc_hz(void) { return 1000000000ull; }
 u64 time_tsc_to_ns(u64 tsc) { return tsc; }
 u64 time_ns_to_tsc(u64 ns) { return ns; }
+
+/* CR2 and the debug registers: the one CPU's, as plain values. */
+u64 fake_cr2;
+u64 fake_dr[4], fake_dr6;
+
+u64 cr2_read(void) { return fake_cr2; }
+void cr2_write(u64 val) { fake_cr2 = val; }
+
+void dr_save(u64 dr[4], u64 *dr6)
+{
+	memcpy(dr, fake_dr, sizeof(fake_dr));
+	*dr6 = fake_dr6;
+}
+
+void dr_load(const u64 dr[4], u64 dr6)
+{
+	memcpy(fake_dr, dr, sizeof(fake_dr));
+	fake_dr6 = dr6;
+}
+
+unsigned fake_irq_windows, fake_host_nmis;
+
+void cpu_irq_window(void) { fake_irq_windows++; }
+void cpu_nmi_to_host(void) { fake_host_nmis++; }

@@ -36,5 +36,9 @@ extern u64 fake_tsc;
 extern u64 fake_time_ns;
 extern u64 fake_xcr0;
 extern u64 fake_invept_count;
+/* CR2 and DR0-DR3, DR6 of the one fake CPU. */
+extern u64 fake_cr2, fake_dr[4], fake_dr6;
+/* Interrupt windows opened for the host, NMIs handed to it. */
+extern unsigned fake_irq_windows, fake_host_nmis;
 
 #endif

@@ -16,24 +16,6 @@
 #include "mm/mm.h"
 #include "lib/spinlock.h"
 
-static void dr_save(u64 dr[4], u64 *dr6)
-{
-	asm volatile("mov %%db0, %0" : "=r"(dr[0]));
-	asm volatile("mov %%db1, %0" : "=r"(dr[1]));
-	asm volatile("mov %%db2, %0" : "=r"(dr[2]));
-	asm volatile("mov %%db3, %0" : "=r"(dr[3]));
-	asm volatile("mov %%db6, %0" : "=r"(*dr6));
-}
-
-static void dr_load(const u64 dr[4], u64 dr6)
-{
-	asm volatile("mov %0, %%db0" : : "r"(dr[0]));
-	asm volatile("mov %0, %%db1" : : "r"(dr[1]));
-	asm volatile("mov %0, %%db2" : : "r"(dr[2]));
-	asm volatile("mov %0, %%db3" : : "r"(dr[3]));
-	asm volatile("mov %0, %%db6" : : "r"(dr6));
-}
-
 /* The MSRs the guest reaches directly and the VMCS does not switch. */
 static void msrs_save(struct vcpu *v)
 {
@@ -71,7 +53,7 @@ void vcpu_release_current(void)
 	if (!prev)
 		return;
 	if (prev->state != VCPU_STOPPED) {
-		prev->regs.cr2 = read_cr(2);
+		prev->regs.cr2 = cr2_read();
 		fpu_save(prev->fpu_area, prev->xcr0);
 		dr_save(prev->dr, &prev->dr6);
 		msrs_save(prev);
@@ -97,7 +79,7 @@ static int vcpu_switch_to(struct vcpu *next)
 		vmcs_setup_host_cpu();
 		next->host_cpu = (int)cpu->cpu_id;
 	}
-	write_cr(2, next->regs.cr2);
+	cr2_write(next->regs.cr2);
 	fpu_restore(next->fpu_area, next->xcr0);
 	dr_load(next->dr, next->dr6);
 	msrs_load(next);

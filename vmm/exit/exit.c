@@ -70,7 +70,7 @@ static enum exit_result exit_triple_fault(struct vcpu *v, struct vm_exit *e)
  * for the IDT handler to take it, then go back. */
 static enum exit_result exit_external_interrupt(struct vcpu *v, struct vm_exit *e)
 {
-	asm volatile("sti; nop; cli" ::: "memory");
+	cpu_irq_window();
 	return RESUME;
 }
 
@@ -81,7 +81,7 @@ static enum exit_result exit_exception_nmi(struct vcpu *v, struct vm_exit *e)
 	u32 info = vmcs_read32(EXIT_INTR_INFO);
 
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
-		asm volatile("int $2");
+		cpu_nmi_to_host();
 		return RESUME;
 	}
 	vm_stop(v->vm, "unexpected exception exit, interruption info 0x%x", info);
