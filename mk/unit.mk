@@ -40,6 +40,7 @@ srcs.unit/mm/test_frame           := mm/frame.c $(SRC_BOOTINFO)
 srcs.unit/mm/test_gpa_map         := $(SRC_GPA) $(FAKE_MM)
 srcs.unit/mm/test_heap            := mm/heap.c
 srcs.unit/sched/test_policy       := sched/policy_eevdf.c
+srcs.unit/sched/test_balance      := sched/balance.c sched/policy_eevdf.c
 srcs.unit/vmm/config/test_cmdline := vmm/config/cmdline.c $(SRC_LOG) $(FAKE_KERNEL)
 srcs.unit/vmm/config/test_config  := $(SRC_CONFIG)
 srcs.unit/vmm/core/test_guest_mem := vmm/core/guest_mem.c $(SRC_GPA) $(FAKE_MM)
