@@ -31,8 +31,12 @@ include mk/fuzz.mk
 include mk/media.mk
 
 # --- system tests and benchmark ------------------------------------------------
-system: check-deps all linux efi
+# Every scenario; then the ones that stress locking across CPUs again,
+# on the kernel with the lock-rule assertions built in.
+DEBUG_SCENARIOS := smp,many-smp,sched-smp,shell,vhostile
+system: check-deps all linux efi $(BUILD)/keel-debug.elf
 	$(PYTHON) tests/system/run.py
+	$(PYTHON) tests/system/run.py --kernel $(BUILD)/keel-debug.elf --only $(DEBUG_SCENARIOS)
 
 test: unit config fuzz system
 

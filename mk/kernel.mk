@@ -31,3 +31,22 @@ $(BUILD)/keel.elf: $(KERNEL_OBJS) linker.ld
 	@echo "  LD      $@"
 	@$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
 	@grub-file --is-x86-multiboot2 $@ || { echo "keel: $@ is not multiboot2"; rm -f $@; exit 1; }
+
+# The same kernel with the lock-rule assertions built in (include/lib/
+# spinlock.h): build/keel-debug.elf, which make system boots for the SMP
+# scenarios too (tests/system: DEBUG_SCENARIOS).
+KDEBUG_OBJS := $(patsubst %,$(BUILD)/kd/%.o,$(KERNEL_SRCS))
+
+$(BUILD)/kd/%.c.o: %.c mk/kernel.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (debug)"
+	@$(CC) $(KCFLAGS) -DKEEL_DEBUG -c $< -o $@
+
+$(BUILD)/kd/%.S.o: %.S mk/kernel.mk
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (debug)"
+	@$(CC) $(KASFLAGS) -DKEEL_DEBUG -c $< -o $@
+
+$(BUILD)/keel-debug.elf: $(KDEBUG_OBJS) linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(KDEBUG_OBJS)

@@ -100,6 +100,7 @@ static void sched_sync(unsigned cpu, u64 now)
 {
 	struct runqueue *rq = &rqs[cpu];
 
+	spin_assert_held(&sched_lock);
 	for (unsigned i = 0; i < nthreads; i++) {
 		struct sched_thread *t = threads[i];
 		bool runnable;
@@ -129,6 +130,7 @@ static void sched_balance(unsigned cpu, u64 now)
 	struct sched_entity *se = balance_steal(rqs, cpu_count, cpu, may_take, NULL, &from);
 	struct sched_thread *t;
 
+	spin_assert_held(&sched_lock);
 	if (!se)
 		return;
 	t = thread_of(se);

@@ -54,6 +54,15 @@ void cpu_early_init(unsigned id)
 	cpu_enable_fpu();
 }
 
+#ifdef KEEL_DEBUG
+/* For the lock checks (include/lib/spinlock.h): before cpu_early_init
+ * gives this CPU its GS base there is one CPU, call it 0. */
+unsigned spin_cpu_id(void)
+{
+	return rdmsr(MSR_IA32_GS_BASE) ? this_cpu()->cpu_id : 0;
+}
+#endif
+
 void cpu_halt_forever(void)
 {
 	for (;;) {

@@ -229,6 +229,8 @@ static void vswitch_forward(struct vswitch *sw, struct net_port *from, const u8 
 	struct fdb_entry *dest;
 	int src;
 
+	if (sw)
+		spin_assert_held(&sw->lock);
 	if (!sw || !from || from->backend_ctx != sw || (src = port_index(sw, from)) < 0)
 		return;
 	if (len < ETH_HLEN || len > ETH_FRAME_MAX) {

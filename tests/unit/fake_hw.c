@@ -1,4 +1,5 @@
 /* Host-test fake of the hardware interface (see fake_hw.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fake_hw.h"
@@ -156,3 +157,22 @@ unsigned fake_irq_windows, fake_host_nmis;
 
 void cpu_irq_window(void) { fake_irq_windows++; }
 void cpu_nmi_to_host(void) { fake_host_nmis++; }
+
+/* The CPU the lock checks (include/lib/spinlock.h) see calling: one test
+ * thread is "CPU fake_cpu_id". */
+unsigned fake_cpu_id;
+
+unsigned spin_cpu_id(void) { return fake_cpu_id; }
+
+/* For tests without tests/unit/fake_kernel.c (whose panic() wins): a broken
+ * rule, such as a lock check, ends the test with its message. */
+__attribute__((weak)) void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}

@@ -38,6 +38,8 @@ extern u64 fake_xcr0;
 extern u64 fake_invept_count;
 /* CR2 and DR0-DR3, DR6 of the one fake CPU. */
 extern u64 fake_cr2, fake_dr[4], fake_dr6;
+/* The CPU taking locks, for the lock checks (a test may pretend to be another). */
+extern unsigned fake_cpu_id;
 /* Interrupt windows opened for the host, NMIs handed to it. */
 extern unsigned fake_irq_windows, fake_host_nmis;
 

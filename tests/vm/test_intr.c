@@ -31,6 +31,10 @@
 #include "fake_mm.h"
 #include "fake_kernel.h"
 
+/* As the VMM makes these calls: with the VM's lock held (the lock checks
+ * of include/lib/spinlock.h hold the tests to it). */
+#define LOCKED(call) do { spin_lock(&vm->lock); call; spin_unlock(&vm->lock); } while (0)
+
 extern struct percpu fake_percpu;	/* tests/unit/fake_kernel.c */
 
 #define VMCS(f)		fake_vmcs[VMCS_##f]
@@ -157,27 +161,37 @@ static int teardown(void **state)
 
 static void out(u16 port, unsigned size, u32 val)
 {
-	assert_int_equal(vm_bus_write(vm, &vm->pio, port, size, val), 0);
+	int err;
+
+	LOCKED(err = vm_bus_write(vm, &vm->pio, port, size, val));
+	assert_int_equal(err, 0);
 }
 
 static u32 in(u16 port, unsigned size)
 {
 	u64 val = 0;
+	int err;
 
-	assert_int_equal(vm_bus_read(vm, &vm->pio, port, size, &val), 0);
+	LOCKED(err = vm_bus_read(vm, &vm->pio, port, size, &val));
+	assert_int_equal(err, 0);
 	return (u32)val;
 }
 
 static void mmio_write(u64 gpa, u32 val)
 {
-	assert_int_equal(vm_bus_write(vm, &vm->mmio, gpa, 4, val), 0);
+	int err;
+
+	LOCKED(err = vm_bus_write(vm, &vm->mmio, gpa, 4, val));
+	assert_int_equal(err, 0);
 }
 
 static u32 mmio_read(u64 gpa)
 {
 	u64 val = 0;
+	int err;
 
-	assert_int_equal(vm_bus_read(vm, &vm->mmio, gpa, 4, &val), 0);
+	LOCKED(err = vm_bus_read(vm, &vm->mmio, gpa, 4, &val));
+	assert_int_equal(err, 0);
 	return (u32)val;
 }
 
@@ -279,7 +293,7 @@ static u8 rtc_read(u8 reg)
 static void run_timers_at(u64 t)
 {
 	fake_time_ns = t;
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 }
 
 /*
@@ -291,7 +305,7 @@ static int enter_guest(void)
 {
 	u32 info;
 
-	vcpu_deliver_interrupts(v);
+	LOCKED(vcpu_deliver_interrupts(v));
 	info = (u32)VMCS(ENTRY_INTR_INFO);
 	if (!(info & INTR_INFO_VALID))
 		return -1;
@@ -401,7 +415,7 @@ static void test_platform_init(void **state)
 	 * is due or pending, so no one is kicked. */
 	assert_true(vm->timers_dirty);
 	v->irq_check = false;
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_false(vm->timers_dirty);
 	assert_int_equal(vm->timer_deadline_tsc, UINT64_MAX);
 	assert_false(v->irq_check);
@@ -418,14 +432,14 @@ static void test_isa_irq_routing(void **state)
 	ioapic_route(2, 0x42);
 	ioapic_route(9, 0x49);
 
-	vm_isa_irq_set(vm, 0, true);
-	vm_isa_irq_set(vm, 0, false);
+	LOCKED(vm_isa_irq_set(vm, 0, true));
+	LOCKED(vm_isa_irq_set(vm, 0, false));
 	assert_true(lapic_bit(APIC_IRR, 0x42));
 	assert_false(lapic_bit(APIC_IRR, 0x40));
 	assert_int_equal(pic_reg(PIC_MASTER, OCW3_READ_IRR), 0x01);
 
-	vm_isa_irq_set(vm, 9, true);
-	vm_isa_irq_set(vm, 9, false);
+	LOCKED(vm_isa_irq_set(vm, 9, true));
+	LOCKED(vm_isa_irq_set(vm, 9, false));
 	assert_true(lapic_bit(APIC_IRR, 0x49));
 	assert_int_equal(pic_reg(PIC_SLAVE, OCW3_READ_IRR), 0x02);
 	assert_int_equal(pic_reg(PIC_MASTER, OCW3_READ_IRR), 0x05);	/* IR0, cascade */
@@ -442,7 +456,7 @@ static void test_pit_through_8259(void **state)
 	pic_init(0xfe, 0xff);
 	pit_periodic(PIT_COUNT);
 	assert_true(vm->timers_dirty);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	first = vm->timer_deadline_tsc;
 	/* the count loads on the next clock, OUT rises N clocks later */
 	assert_true(first > T0_NS + PIT_NS(PIT_COUNT) && first <= T0_NS + PIT_NS(PIT_COUNT + 2));
@@ -458,7 +472,7 @@ static void test_pit_through_8259(void **state)
 	assert_int_equal(vcpu_pending_vector(v), 256);
 	assert_int_equal(vlapic_pending(&v->lapic), -1);	/* IO-APIC pin 2 masked */
 
-	vcpu_deliver_interrupts(v);
+	LOCKED(vcpu_deliver_interrupts(v));
 	assert_int_equal(VMCS(ENTRY_INTR_INFO), EXT_INTR(PIC_MASTER_BASE + 0));
 	assert_int_equal(v->intr_injected, 1);
 	assert_int_equal(pic_reg(PIC_MASTER, OCW3_READ_ISR), 0x01);	/* INTA done */
@@ -484,8 +498,8 @@ static void test_pit_through_8259(void **state)
 static void test_pic_needs_lint0(void **state)
 {
 	pic_init(0xfe, 0xff);
-	vm_isa_irq_set(vm, 0, true);
-	vm_isa_irq_set(vm, 0, false);
+	LOCKED(vm_isa_irq_set(vm, 0, true));
+	LOCKED(vm_isa_irq_set(vm, 0, false));
 	assert_true(i8259_intr(&vm->pic));
 
 	/* Power-on: APIC software-disabled, LINT0 masked. */
@@ -518,7 +532,7 @@ static void test_pit_through_ioapic(void **state)
 	lapic_enable();
 	ioapic_route(2, 0x31);
 	pit_periodic(PIT_COUNT);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	run_timers_at(vm->timer_deadline_tsc);
 	assert_true(lapic_bit(APIC_IRR, 0x31));
 	assert_false(lapic_bit(APIC_TMR, 0x31));	/* edge */
@@ -573,11 +587,11 @@ static void test_blocked_opens_window(void **state)
 	lapic_enable();
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
 		vlapic_set_irq(&v->lapic, 0x51, false);
-		vcpu_kick(v);
+		LOCKED(vcpu_kick(v));
 		VMCS(GUEST_RFLAGS) = cases[i].rflags;
 		VMCS(GUEST_INTERRUPTIBILITY) = cases[i].intr;
 		VMCS(ENTRY_INTR_INFO) = cases[i].entry;
-		vcpu_deliver_interrupts(v);
+		LOCKED(vcpu_deliver_interrupts(v));
 		assert_int_equal(VMCS(ENTRY_INTR_INFO), cases[i].entry);
 		assert_window(true);
 		assert_true(v->irq_check);
@@ -610,8 +624,8 @@ static void test_blocked_pic_not_acknowledged(void **state)
 {
 	lapic_virtual_wire();
 	pic_init(0xfe, 0xff);
-	vm_isa_irq_set(vm, 0, true);
-	vm_isa_irq_set(vm, 0, false);
+	LOCKED(vm_isa_irq_set(vm, 0, true));
+	LOCKED(vm_isa_irq_set(vm, 0, false));
 	VMCS(GUEST_RFLAGS) = RFLAGS_FIXED;
 	assert_int_equal(enter_guest(), -1);
 	assert_window(true);
@@ -631,14 +645,14 @@ static void test_nothing_pending_closes_window(void **state)
 	VMCS(PROC_BASED_CONTROLS) = PROC_BASE | PROC_INTR_WINDOW_EXITING;
 	v->irq_check = true;
 	VMCS(GUEST_RFLAGS) = RFLAGS_FIXED;		/* even with IF = 0 */
-	vcpu_deliver_interrupts(v);
+	LOCKED(vcpu_deliver_interrupts(v));
 	assert_window(false);
 	assert_false(v->irq_check);
 	assert_int_equal(VMCS(ENTRY_INTR_INFO), 0);
 	assert_int_equal(v->intr_injected, 0);
 
 	VMCS(PROC_BASED_CONTROLS) = SENTINEL;
-	vcpu_deliver_interrupts(v);
+	LOCKED(vcpu_deliver_interrupts(v));
 	assert_int_equal(VMCS(PROC_BASED_CONTROLS), SENTINEL);
 	assert_int_equal(v->proc_controls, PROC_BASE);
 }
@@ -652,7 +666,7 @@ static void test_priority_order(void **state)
 	lapic_enable();
 	vlapic_set_irq(&v->lapic, 0x41, false);
 	vlapic_set_irq(&v->lapic, 0x62, false);
-	vcpu_kick(v);
+	LOCKED(vcpu_kick(v));
 	assert_int_equal(enter_guest(), 0x62);
 	assert_int_equal(enter_guest(), -1);
 	assert_false(v->irq_check);
@@ -678,14 +692,14 @@ static void test_tpr_masks_class(void **state)
 	lapic_write(APIC_TPR, 0x50);
 	vlapic_set_irq(&v->lapic, 0x55, false);
 	vlapic_set_irq(&v->lapic, 0x45, false);
-	vcpu_kick(v);
+	LOCKED(vcpu_kick(v));
 	assert_int_equal(vcpu_pending_vector(v), -1);
 	assert_int_equal(enter_guest(), -1);
 	assert_window(false);
 	assert_false(v->irq_check);
 
 	vlapic_set_irq(&v->lapic, 0x61, false);
-	vcpu_kick(v);
+	LOCKED(vcpu_kick(v));
 	assert_int_equal(enter_guest(), 0x61);
 	lapic_write(APIC_EOI, 0);
 	assert_int_equal(enter_guest(), -1);
@@ -716,7 +730,7 @@ static void test_level_sci(void **state)
 	assert_false(ioapic_read(IOREDTBL(9)) & REDIR_REMOTE_IRR);
 
 	v->irq_check = false;
-	acpi_pm_power_button(&vm->pm);
+	LOCKED(acpi_pm_power_button(&vm->pm));
 	assert_true(ioapic_read(IOREDTBL(9)) & REDIR_REMOTE_IRR);
 	assert_true(lapic_bit(APIC_IRR, 0x39));
 	assert_true(lapic_bit(APIC_TMR, 0x39));
@@ -739,7 +753,7 @@ static void test_level_sci(void **state)
 	assert_int_equal(enter_guest(), -1);
 
 	/* A new press is a new interrupt. */
-	acpi_pm_power_button(&vm->pm);
+	LOCKED(acpi_pm_power_button(&vm->pm));
 	assert_int_equal(enter_guest(), 0x39);
 }
 
@@ -748,22 +762,22 @@ static void test_level_isa_line(void **state)
 {
 	lapic_enable();
 	ioapic_route(10, 0x3a | REDIR_LEVEL);
-	vm_isa_irq_set(vm, 10, true);
+	LOCKED(vm_isa_irq_set(vm, 10, true));
 	assert_int_equal(enter_guest(), 0x3a);
 	/* While remote IRR is set, the line bouncing sends nothing. */
-	vm_isa_irq_set(vm, 10, false);
-	vm_isa_irq_set(vm, 10, true);
+	LOCKED(vm_isa_irq_set(vm, 10, false));
+	LOCKED(vm_isa_irq_set(vm, 10, true));
 	assert_false(lapic_bit(APIC_IRR, 0x3a));
 	lapic_write(APIC_EOI, 0);
 	assert_true(lapic_bit(APIC_IRR, 0x3a));		/* still asserted: again */
 	assert_int_equal(enter_guest(), 0x3a);
-	vm_isa_irq_set(vm, 10, false);
+	LOCKED(vm_isa_irq_set(vm, 10, false));
 	lapic_write(APIC_EOI, 0);
 	assert_false(ioapic_read(IOREDTBL(10)) & REDIR_REMOTE_IRR);
 	assert_int_equal(enter_guest(), -1);
 	/* Edge entry on the same pin: no remote IRR, one message per edge. */
 	ioapic_route(10, 0x3a);
-	vm_isa_irq_set(vm, 10, true);
+	LOCKED(vm_isa_irq_set(vm, 10, true));
 	assert_false(ioapic_read(IOREDTBL(10)) & REDIR_REMOTE_IRR);
 	assert_false(lapic_bit(APIC_TMR, 0x3a));
 	assert_int_equal(enter_guest(), 0x3a);
@@ -773,8 +787,8 @@ static void test_level_isa_line(void **state)
 
 static void pulse_irq5(void)
 {
-	vm_isa_irq_set(vm, 5, true);
-	vm_isa_irq_set(vm, 5, false);
+	LOCKED(vm_isa_irq_set(vm, 5, true));
+	LOCKED(vm_isa_irq_set(vm, 5, false));
 }
 
 static void test_ioapic_destinations(void **state)
@@ -872,7 +886,7 @@ static void test_reinjected_event_goes_first(void **state)
 	vlapic_set_irq(&v->lapic, 0x50, false);
 	VMCS(IDT_VECTORING_INFO) = EXT_INTR(0x30);
 	vm_exit_during_delivery(0);
-	vcpu_deliver_interrupts(v);
+	LOCKED(vcpu_deliver_interrupts(v));
 	assert_int_equal(VMCS(ENTRY_INTR_INFO), EXT_INTR(0x30));
 	assert_window(true);
 	assert_true(lapic_bit(APIC_IRR, 0x50));
@@ -922,7 +936,7 @@ static void test_hlt_until_tick(void **state)
 	lapic_virtual_wire();
 	pic_init(0xfe, 0xff);
 	pit_periodic(PIT_COUNT);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	tick = vm->timer_deadline_tsc;
 
 	vm_exit(EXIT_HLT, 1);
@@ -945,10 +959,10 @@ static void test_hlt_pic_wakes(void **state)
 	vm_exit(EXIT_HLT, 1);
 	assert_int_equal(v->state, VCPU_HALTED);
 	v->irq_check = false;
-	vm_isa_irq_set(vm, 0, true);
+	LOCKED(vm_isa_irq_set(vm, 0, true));
 	assert_int_equal(v->state, VCPU_RUNNABLE);
 	assert_true(v->irq_check);
-	vm_isa_irq_set(vm, 0, false);
+	LOCKED(vm_isa_irq_set(vm, 0, false));
 	assert_int_equal(enter_guest(), PIC_MASTER_BASE);
 }
 
@@ -958,7 +972,7 @@ static void test_hlt_until_ioapic_tick(void **state)
 	lapic_enable();
 	ioapic_route(2, 0x31);
 	pit_periodic(PIT_COUNT);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	vm_exit(EXIT_HLT, 1);
 	assert_int_equal(v->state, VCPU_HALTED);
 	run_timers_at(vm->timer_deadline_tsc);
@@ -983,8 +997,8 @@ static void test_hlt_with_pending(void **state)
 	/* The 8259's INTR through LINT0 counts too. */
 	lapic_write(APIC_LVT_LINT0, LVT_EXTINT);
 	pic_init(0xfe, 0xff);
-	vm_isa_irq_set(vm, 0, true);
-	vm_isa_irq_set(vm, 0, false);
+	LOCKED(vm_isa_irq_set(vm, 0, true));
+	LOCKED(vm_isa_irq_set(vm, 0, false));
 	vm_exit(EXIT_HLT, 1);
 	assert_int_equal(v->state, VCPU_RUNNABLE);
 }
@@ -998,20 +1012,20 @@ static void test_hlt_kick(void **state)
 	lapic_write(APIC_TPR, 0x80);
 	vlapic_set_irq(&v->lapic, 0x70, false);
 	pic_init(0xfe, 0xff);
-	vm_isa_irq_set(vm, 0, true);
-	vm_isa_irq_set(vm, 0, false);
+	LOCKED(vm_isa_irq_set(vm, 0, true));
+	LOCKED(vm_isa_irq_set(vm, 0, false));
 	assert_true(i8259_intr(&vm->pic));
 	vm_exit(EXIT_HLT, 1);
 	assert_int_equal(v->state, VCPU_HALTED);
 
 	v->irq_check = false;
-	vcpu_kick(v);
+	LOCKED(vcpu_kick(v));
 	assert_true(v->irq_check);
 	assert_int_equal(v->state, VCPU_HALTED);
 
 	vlapic_set_irq(&v->lapic, 0x91, false);
 	assert_int_equal(v->state, VCPU_HALTED);	/* the model alone wakes no one */
-	vcpu_kick(v);
+	LOCKED(vcpu_kick(v));
 	assert_int_equal(v->state, VCPU_RUNNABLE);
 	assert_int_equal(enter_guest(), 0x91);
 }
@@ -1053,12 +1067,12 @@ static void test_preemption_timer(void **state)
  * comes first: each becomes the VM's deadline as it is armed. */
 static void arm_pit_and_rtc(u64 *pit, u64 *rtc)
 {
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_int_equal(vm->timer_deadline_tsc, UINT64_MAX);
 
 	pit_periodic(PIT_COUNT);
 	assert_true(vm->timers_dirty);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	*pit = vm->timer_deadline_tsc;
 	assert_true(*pit > T0_NS + PIT_NS(PIT_COUNT) && *pit <= T0_NS + PIT_NS(PIT_COUNT + 2));
 	assert_int_equal(*pit, i8254_next_deadline(&vm->pit));
@@ -1067,7 +1081,7 @@ static void arm_pit_and_rtc(u64 *pit, u64 *rtc)
 	rtc_write(RTC_REG_A, RTC_A_8192HZ);
 	assert_true(vm->timers_dirty);
 	rtc_write(RTC_REG_B, rtc_read(RTC_REG_B) | RTC_B_PIE);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	*rtc = vm->timer_deadline_tsc;
 	assert_true(*rtc > T0_NS && *rtc <= T0_NS + 122071);
 	assert_int_equal(*rtc, mc146818_next_deadline(&vm->rtc));
@@ -1083,10 +1097,10 @@ static void test_deadline_follows_earliest(void **state)
 	lapic_enable();
 	lapic_write(APIC_TIMER_DCR, DCR_DIV1);
 	lapic_write(APIC_LVT_TIMER, 0x40);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	lapic_write(APIC_TIMER_ICR, 1000);
 	assert_true(vm->timers_dirty);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_int_equal(vm->timer_deadline_tsc, T0_NS + 1000);
 
 	/* It fires and disarms: the RTC is next. */
@@ -1106,31 +1120,31 @@ static void test_deadline_disarmed(void **state)
 	arm_pit_and_rtc(&pit, &rtc);
 	lapic_enable();
 	lapic_write(APIC_LVT_TIMER, LVT_TSC_DEADLINE | 0x41);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	wrmsr_exit(MSR_IA32_TSC_DEADLINE, T0_NS + 5000);
 	assert_true(vm->timers_dirty);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_int_equal(vm->timer_deadline_tsc, T0_NS + 5000);
 
 	wrmsr_exit(MSR_IA32_TSC_DEADLINE, 0);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_int_equal(vm->timer_deadline_tsc, rtc);
 	rtc_write(RTC_REG_B, rtc_read(RTC_REG_B) & ~RTC_B_PIE);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_int_equal(vm->timer_deadline_tsc, pit);
 	out(PIT_CTRL, 1, PIT_CH0_MODE0);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_int_equal(vm->timer_deadline_tsc, UINT64_MAX);
 
 	/* The ACPI PM timer's carry: bit 31 of a 3.579545 MHz count, ~600 s. */
 	out(PM1_EN, 2, PM1_TMR_EN);
 	assert_true(vm->timers_dirty);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_int_equal(vm->timer_deadline_tsc, acpi_pm_next_deadline(&vm->pm));
 	assert_true(vm->timer_deadline_tsc > T0_NS + 599 * NSEC_PER_SEC &&
 		    vm->timer_deadline_tsc < T0_NS + 601 * NSEC_PER_SEC);
 	out(PM1_EN, 2, 0);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_int_equal(vm->timer_deadline_tsc, UINT64_MAX);
 }
 
@@ -1141,7 +1155,7 @@ static void test_deadline_lapic_periodic(void **state)
 	lapic_write(APIC_TIMER_DCR, DCR_DIV1);
 	lapic_write(APIC_LVT_TIMER, BIT(17) | 0x42);	/* periodic */
 	lapic_write(APIC_TIMER_ICR, 10000);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_int_equal(vm->timer_deadline_tsc, T0_NS + 10000);
 	run_timers_at(T0_NS + 10000);
 	assert_int_equal(vm->timer_deadline_tsc, T0_NS + 20000);
@@ -1164,7 +1178,7 @@ static void test_rtc_periodic_irq8(void **state)
 	ioapic_route(8, 0x48);
 	rtc_write(RTC_REG_A, RTC_A_8192HZ);
 	rtc_write(RTC_REG_B, rtc_read(RTC_REG_B) | RTC_B_PIE);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	due = vm->timer_deadline_tsc;
 	run_timers_at(due - 1);
 	assert_int_equal(enter_guest(), -1);
@@ -1178,7 +1192,7 @@ static void test_rtc_periodic_irq8(void **state)
 	vm->timers_dirty = false;
 	assert_int_equal(rtc_read(RTC_REG_C) & 0xc0, 0xc0);	/* IRQF, PF */
 	assert_true(vm->timers_dirty);
-	vm_timers_run(vm);
+	LOCKED(vm_timers_run(vm));
 	assert_true(vm->timer_deadline_tsc > due + 1000000 &&
 		    vm->timer_deadline_tsc <= due + 1000000 + 122071);
 	run_timers_at(vm->timer_deadline_tsc);

@@ -27,6 +27,10 @@
 #include "fake_mm.h"
 #include "fake_kernel.h"
 
+/* As the VMM makes these calls: with the VM's lock held (the lock checks
+ * of include/lib/spinlock.h hold the tests to it). */
+#define LOCKED(call) do { spin_lock(&vm->lock); call; spin_unlock(&vm->lock); } while (0)
+
 extern struct percpu fake_percpu;	/* tests/unit/fake_kernel.c */
 
 #define VMCS(f)		fake_vmcs[VMCS_##f]
@@ -123,18 +127,41 @@ static int teardown(void **state)
 
 /* --- the guests' side: each vCPU's own APIC page -------------------------- */
 
+/* An x2APIC MSR write, an IO-APIC register write: under the VM's lock, as
+ * the exits make them. */
+static int msr_write_locked(struct vlapic *l, u32 msr, u64 val)
+{
+	int err;
+
+	LOCKED(err = vlapic_msr_write(l, msr, val));
+	return err;
+}
+
+static int bus_write_locked(u64 gpa, unsigned size, u64 val)
+{
+	int err;
+
+	LOCKED(err = vm_bus_write(vm, &vm->mmio, gpa, size, val));
+	return err;
+}
+
 static void lapic_write(unsigned i, u32 off, u32 val)
 {
+	int err;
+
 	fake_percpu.current_vcpu = cpu[i];
-	assert_int_equal(vm_bus_write(vm, &vm->mmio, VLAPIC_BASE + off, 4, val), 0);
+	LOCKED(err = vm_bus_write(vm, &vm->mmio, VLAPIC_BASE + off, 4, val));
+	assert_int_equal(err, 0);
 }
 
 static u32 lapic_read(unsigned i, u32 off)
 {
 	u64 val = 0;
+	int err;
 
 	fake_percpu.current_vcpu = cpu[i];
-	assert_int_equal(vm_bus_read(vm, &vm->mmio, VLAPIC_BASE + off, 4, &val), 0);
+	LOCKED(err = vm_bus_read(vm, &vm->mmio, VLAPIC_BASE + off, 4, &val));
+	assert_int_equal(err, 0);
 	return (u32)val;
 }
 
@@ -182,7 +209,7 @@ static void apic_enable(unsigned i)
 static void enter(unsigned i)
 {
 	fake_percpu.current_vcpu = cpu[i];
-	vcpu_deliver_interrupts(cpu[i]);
+	LOCKED(vcpu_deliver_interrupts(cpu[i]));
 }
 
 /* What Linux does for each AP: INIT assert, INIT de-assert, SIPI, SIPI;
@@ -468,24 +495,24 @@ static void test_fixed_x2apic(void **state)
 	for (unsigned i = 0; i < NCPUS; i++)
 		assert_int_equal(vlapic_apic_base_write(&cpu[i]->lapic,
 							VLAPIC_BASE | APIC_BASE_EN | APIC_BASE_EXTD), 0);
-	assert_int_equal(vlapic_msr_write(&cpu[0]->lapic, MSR_X2APIC_ICR, (3ull << 32) | 0x60), 0);
+	assert_int_equal(msr_write_locked(&cpu[0]->lapic, MSR_X2APIC_ICR, (3ull << 32) | 0x60), 0);
 	assert_int_equal(irr_set(0x60), 0x8);
 	/* logical: cluster 0, members 1 and 3 */
-	assert_int_equal(vlapic_msr_write(&cpu[0]->lapic, MSR_X2APIC_ICR,
+	assert_int_equal(msr_write_locked(&cpu[0]->lapic, MSR_X2APIC_ICR,
 					  (0xaull << 32) | ICR_LOGICAL | 0x61), 0);
 	assert_int_equal(irr_set(0x61), 0xa);
-	assert_int_equal(vlapic_msr_write(&cpu[2]->lapic, MSR_X2APIC_ICR,
+	assert_int_equal(msr_write_locked(&cpu[2]->lapic, MSR_X2APIC_ICR,
 					  (0xffffffffull << 32) | 0x62), 0);
 	assert_int_equal(irr_set(0x62), 0xf);
 	/* 0xff is an ordinary ID in x2APIC mode: no one has it. */
-	assert_int_equal(vlapic_msr_write(&cpu[2]->lapic, MSR_X2APIC_ICR, (0xffull << 32) | 0x63), 0);
-	assert_int_equal(vlapic_msr_write(&cpu[2]->lapic, MSR_X2APIC_ICR,
+	assert_int_equal(msr_write_locked(&cpu[2]->lapic, MSR_X2APIC_ICR, (0xffull << 32) | 0x63), 0);
+	assert_int_equal(msr_write_locked(&cpu[2]->lapic, MSR_X2APIC_ICR,
 					  (0x10000ull << 32) | ICR_LOGICAL | 0x63), 0);
 	assert_int_equal(irr_set(0x63), 0);
 	/* INIT and SIPI by the ICR MSR. */
-	assert_int_equal(vlapic_msr_write(&cpu[0]->lapic, MSR_X2APIC_ICR, (1ull << 32) | INIT_ASSERT), 0);
+	assert_int_equal(msr_write_locked(&cpu[0]->lapic, MSR_X2APIC_ICR, (1ull << 32) | INIT_ASSERT), 0);
 	assert_int_equal(cpu[1]->state, VCPU_WAIT_SIPI);
-	assert_int_equal(vlapic_msr_write(&cpu[0]->lapic, MSR_X2APIC_ICR,
+	assert_int_equal(msr_write_locked(&cpu[0]->lapic, MSR_X2APIC_ICR,
 					  (1ull << 32) | DM_STARTUP | 0x31), 0);
 	assert_int_equal(cpu[1]->state, VCPU_RUNNABLE);
 	assert_int_equal(cpu[1]->sipi_vector, 0x31);
@@ -546,14 +573,14 @@ static void test_lowest_priority(void **state)
 
 	/* From the IO-APIC: pin 5, lowest priority, logical to vCPUs 1 and 2. */
 	lapic_write(1, APIC_TPR, 0x50);
-	assert_int_equal(vm_bus_write(vm, &vm->mmio, PC_IOAPIC_BASE + IOREGSEL, 4, IOREDTBL(5) + 1), 0);
-	assert_int_equal(vm_bus_write(vm, &vm->mmio, PC_IOAPIC_BASE + IOWIN, 4, 0x06u << 24), 0);
-	assert_int_equal(vm_bus_write(vm, &vm->mmio, PC_IOAPIC_BASE + IOREGSEL, 4, IOREDTBL(5)), 0);
-	assert_int_equal(vm_bus_write(vm, &vm->mmio, PC_IOAPIC_BASE + IOWIN, 4,
+	assert_int_equal(bus_write_locked(PC_IOAPIC_BASE + IOREGSEL, 4, IOREDTBL(5) + 1), 0);
+	assert_int_equal(bus_write_locked(PC_IOAPIC_BASE + IOWIN, 4, 0x06u << 24), 0);
+	assert_int_equal(bus_write_locked(PC_IOAPIC_BASE + IOREGSEL, 4, IOREDTBL(5)), 0);
+	assert_int_equal(bus_write_locked(PC_IOAPIC_BASE + IOWIN, 4,
 				      REDIR_LOGICAL | DM_LOWEST | 0x82), 0);
-	vm_isa_irq_set(vm, 5, true);
+	LOCKED(vm_isa_irq_set(vm, 5, true));
 	assert_int_equal(irr_set(0x82), 1u << 2);
-	vm_isa_irq_set(vm, 5, false);
+	LOCKED(vm_isa_irq_set(vm, 5, false));
 }
 
 /* --- NMI ----------------------------------------------------------------- */

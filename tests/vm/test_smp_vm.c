@@ -65,10 +65,36 @@ static void send_a_to_b(unsigned n)
 
 	memcpy(frame + 6, mac_a, 6);
 	frame[12] = 0x08;
+	spin_lock(&a->lock);			/* a's exit sends, with a's lock */
 	for (unsigned i = 0; i < n; i++) {
 		struct net_port *port = &a->virtio[0]->net.wiring.port;
 		net_port_send(port, frame, sizeof(frame));
 	}
+	spin_unlock(&a->lock);
+}
+
+/* Another CPU (1) takes b's lock, as b's vCPU running there would; the
+ * test then acts as that CPU until it lets go. */
+static void cpu1_locks_b(void)
+{
+	fake_cpu_id = 1;
+	spin_lock(&b->lock);
+	fake_cpu_id = 0;
+}
+
+static void cpu1_drains_b_and_unlocks(void)
+{
+	fake_cpu_id = 1;
+	vm_virtio_drain(b);
+	spin_unlock(&b->lock);
+	fake_cpu_id = 0;
+}
+
+static void drain_b(void)
+{
+	spin_lock(&b->lock);
+	vm_virtio_drain(b);
+	spin_unlock(&b->lock);
 }
 
 static u64 b_rx_dropped(void)
@@ -93,16 +119,15 @@ static void test_frame_goes_straight_in(void **state)
 static void test_busy_vm_gets_frame_later(void **state)
 {
 	b->vcpus[0]->thread.home_cpu = 1;
-	spin_lock(&b->lock);
+	cpu1_locks_b();
 	b->timers_dirty = false;
 	send_a_to_b(1);
 	assert_int_equal(b_rx_dropped(), 0);		/* not in the device yet */
 	assert_true(b->timers_dirty);
 	assert_int_equal(fake_kicks, 1);
-	vm_virtio_drain(b);
-	spin_unlock(&b->lock);
+	cpu1_drains_b_and_unlocks();
 	assert_int_equal(b_rx_dropped(), 1);
-	vm_virtio_drain(b);				/* empty now: nothing more */
+	drain_b();					/* empty now: nothing more */
 	assert_int_equal(b_rx_dropped(), 1);
 }
 
@@ -110,11 +135,10 @@ static void test_busy_vm_gets_frame_later(void **state)
  * counted as dropped on b's NIC, the rest delivered: all 40 accounted. */
 static void test_inbox_overflow_is_counted(void **state)
 {
-	spin_lock(&b->lock);
+	cpu1_locks_b();
 	send_a_to_b(40);
 	assert_int_equal(b_rx_dropped(), 0);
-	vm_virtio_drain(b);
-	spin_unlock(&b->lock);
+	cpu1_drains_b_and_unlocks();
 	assert_int_equal(b_rx_dropped(), 40);
 }
 
@@ -136,6 +160,14 @@ static void test_send_to_self_does_not_deadlock(void **state)
 	assert_int_equal(a->virtio[1]->net.state.stats.rx_dropped, 1);
 }
 
+/* A device wakes a vCPU with its VM's lock held. */
+static void kick(struct vcpu *v)
+{
+	spin_lock(&v->vm->lock);
+	vcpu_kick(v);
+	spin_unlock(&v->vm->lock);
+}
+
 /* An interrupt for a vCPU running on another CPU kicks that CPU (it must
  * leave the guest to take it); for one asleep on an idle CPU, its home. */
 static void test_kick_targets(void **state)
@@ -143,7 +175,7 @@ static void test_kick_targets(void **state)
 	struct vcpu *v = a->vcpus[1];
 
 	v->running_cpu = 1;
-	vcpu_kick(v);
+	kick(v);
 	assert_int_equal(fake_kicks, 1);
 	assert_true(v->irq_check);
 
@@ -151,14 +183,14 @@ static void test_kick_targets(void **state)
 	v->state = VCPU_RUNNABLE;
 	v->thread.home_cpu = 1;
 	percpus[1].idle = false;
-	vcpu_kick(v);					/* its CPU is busy: it will pick it */
+	kick(v);					/* its CPU is busy: it will pick it */
 	assert_int_equal(fake_kicks, 1);
 	percpus[1].idle = true;
-	vcpu_kick(v);
+	kick(v);
 	assert_int_equal(fake_kicks, 2);
 
 	v->state = VCPU_HALTED;				/* nothing pending: stays asleep */
-	vcpu_kick(v);
+	kick(v);
 	assert_int_equal(v->state, VCPU_HALTED);
 	assert_int_equal(fake_kicks, 2);
 }
@@ -168,7 +200,7 @@ static void test_stop_kicks_running_vcpus(void **state)
 {
 	a->vcpus[0]->running_cpu = 1;
 	a->vcpus[1]->running_cpu = -1;
-	vm_stop(a, "test");
+	vm_lock_and_stop(a, "test");
 	assert_int_equal(fake_kicks, 1);
 	assert_int_equal(a->vcpus[0]->state, VCPU_STOPPED);
 	assert_int_equal(a->vcpus[1]->state, VCPU_STOPPED);

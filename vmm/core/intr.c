@@ -117,6 +117,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 	int pending;
 	u32 blocked;
 
+	spin_assert_held(&v->vm->lock);
 	if (unlikely(v->sipi_pending || v->nmi_pending))
 		vcpu_deliver_signals(v);
 	pending = vcpu_pending_vector(v);
@@ -154,6 +155,7 @@ enum exit_result exit_intr_window(struct vcpu *v, struct vm_exit *e)
  * homed on it (to wake up and run it). Called with the VM's lock held. */
 void vcpu_kick(struct vcpu *v)
 {
+	spin_assert_held(&v->vm->lock);
 	v->irq_check = true;
 	if (v->state == VCPU_HALTED && vcpu_pending_vector(v) >= 0)
 		v->state = VCPU_RUNNABLE;

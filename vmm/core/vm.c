@@ -105,6 +105,7 @@ void vm_destroy(struct vm *vm)
 
 static void vm_vstop(struct vm *vm, const char *fmt, va_list ap)
 {
+	spin_assert_held(&vm->lock);
 	if (vm->state == VM_STOPPED)
 		return;
 	keel_vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);

@@ -188,8 +188,10 @@ int vm_platform_init(struct vm *vm)
  * TSC units so the entry path compares it with one RDTSC. */
 void vm_timers_run(struct vm *vm)
 {
-	u64 next = vm_devices_advance(vm, guest_clock_now(&vm->clock));
+	u64 next;
 
+	spin_assert_held(&vm->lock);
+	next = vm_devices_advance(vm, guest_clock_now(&vm->clock));
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		if (vcpu_pending_vector(vm->vcpus[i]) >= 0)
 			vcpu_kick(vm->vcpus[i]);

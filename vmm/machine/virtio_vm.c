@@ -182,6 +182,7 @@ static void virtio_slot_drain(struct virtio_slot *s)
 	struct nic_inbox *in = s->inbox;
 	u8 *frame;
 
+	spin_assert_held(&s->vm->lock);
 	if (!in || !__atomic_load_n(&in->count, __ATOMIC_ACQUIRE))
 		return;
 	frame = kmalloc(ETH_FRAME_MAX);
