@@ -17,7 +17,7 @@ srcs.unit/devices/test_acpi_pm    := devices/acpi_pm.c $(SRC_LOG)
 srcs.unit/devices/test_i8254      := devices/i8254.c
 srcs.unit/devices/test_i8259      := devices/i8259.c
 srcs.unit/devices/test_mc146818   := devices/mc146818.c lib/date.c
-srcs.unit/devices/test_ns16550    := devices/ns16550.c
+srcs.unit/devices/test_ns16550    := devices/ns16550.c devices/snapshot.c
 srcs.unit/devices/test_pci_host   := devices/pci_host.c
 srcs.unit/devices/test_vioapic    := devices/vioapic.c
 srcs.unit/devices/test_snapshot   := devices/snapshot.c
@@ -48,7 +48,7 @@ srcs.unit/vmm/exit/test_cpuid     := vmm/exit/cpuid.c $(FAKE_KERNEL)
 srcs.unit/vmm/loader/test_linux_boot := $(SRC_LINUX_BOOT) lib/printf.c
 srcs.unit/vmm/machine/test_acpi_build := $(SRC_ACPI_BUILD) $(SRC_HOST_ACPI)
 srcs.unit/vmm/machine/test_aml    := vmm/machine/aml.c
-srcs.unit/vmm/mgmt/test_console   := vmm/mgmt/console.c devices/ns16550.c $(SRC_LOG) $(FAKE_KERNEL)
+srcs.unit/vmm/mgmt/test_console   := vmm/mgmt/console.c devices/ns16550.c devices/snapshot.c $(SRC_LOG) $(FAKE_KERNEL)
 srcs.unit/vmm/mgmt/test_shell     := vmm/mgmt/shell.c $(SRC_FMT)
 
 WHOLE_VMM := $(SRC_VMM) $(FAKE_MM) $(FAKE_KERNEL)
