@@ -26,7 +26,7 @@ srcs.unit/devices/test_virtio_net := devices/virtio_net.c devices/backend/vswitc
 srcs.unit/devices/test_virtio_pci := devices/virtio_pci.c devices/pci_host.c $(SRC_VIRTQUEUE) \
 	$(SRC_LOG) $(FAKE_KERNEL)
 srcs.unit/devices/test_virtqueue  := $(SRC_VIRTQUEUE)
-srcs.unit/devices/test_vlapic     := devices/vlapic.c devices/vlapic_timer.c $(SRC_LOG) $(FAKE_KERNEL)
+srcs.unit/devices/test_vlapic     := devices/vlapic.c devices/vlapic_timer.c devices/snapshot.c $(SRC_LOG) $(FAKE_KERNEL)
 srcs.unit/devices/backend/test_vswitch := devices/backend/vswitch.c
 srcs.unit/drivers/test_acpi       := $(SRC_HOST_ACPI)
 srcs.unit/drivers/test_host_rtc   := drivers/host_rtc.c lib/date.c
