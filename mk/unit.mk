@@ -13,7 +13,7 @@ FAKE_MM     := tests/unit/fake_mm.c		# page_alloc/kmalloc over malloc
 # --- the table: test -> sources under test -------------------------------------
 srcs.unit/boot/test_boot_mmap     := boot/mmap.c
 srcs.unit/boot/test_multiboot2    := $(SRC_BOOTINFO)
-srcs.unit/devices/test_acpi_pm    := devices/acpi_pm.c $(SRC_LOG)
+srcs.unit/devices/test_acpi_pm    := devices/acpi_pm.c devices/snapshot.c $(SRC_LOG)
 srcs.unit/devices/test_i8254      := devices/i8254.c devices/snapshot.c
 srcs.unit/devices/test_i8259      := devices/i8259.c devices/snapshot.c
 srcs.unit/devices/test_mc146818   := devices/mc146818.c lib/date.c devices/snapshot.c
