@@ -506,13 +506,15 @@ const struct io_ops i8254_port61_ops = {
 /* --- state records (include/devices/snapshot.h) ---------------------------- */
 
 /*
- * The latest PIT clock tick a state can hold: one count (and the clock
- * that loads it) after the guest clock's last nanosecond. A later one
- * would wrap the edge arithmetic and put deadlines in the past.
+ * The latest PIT clock tick a state may hold: two counts (and the clocks
+ * that load them) before the guest clock's last nanosecond, so that every
+ * edge computed from it is still a time of that clock. A later one would
+ * wrap tick_to_ns() and put deadlines in the past. Only a VM some 580
+ * years on its clock gets there.
  */
 static u64 pit_tick_limit(void)
 {
-	return ns_to_tick(UINT64_MAX) + 65536 + 2;
+	return ns_to_tick(UINT64_MAX) - 2 * (65536 + 2);
 }
 
 /*

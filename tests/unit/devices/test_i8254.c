@@ -919,6 +919,7 @@ static void refused(const struct i8254_state *bad, const char *why)
 
 static void test_record_refusals(void **state)
 {
+	u64 last_tick = (u64)((unsigned __int128)UINT64_MAX * I8254_HZ / 1000000000u);
 	struct i8254_state good, bad;
 	u8 rec[512];
 	int n;
@@ -954,6 +955,9 @@ static void test_record_refusals(void **state)
 	bad = good, bad.ch[1].load_tick = UINT64_MAX - 10;
 	refused(&bad, "a PIT tick is beyond the guest clock's range");
 	bad = good, bad.irq_tick = UINT64_MAX / 2;
+	refused(&bad, "a PIT tick is beyond the guest clock's range");
+	/* Within the clock's range, but its count would end past it. */
+	bad = good, bad.ch[1].load_tick = last_tick - 100;
 	refused(&bad, "a PIT tick is beyond the guest clock's range");
 	bad = good, bad.port61 |= 0x10;
 	refused(&bad, "port 0x61 holds bits that are not written");
