@@ -109,6 +109,7 @@ void acpi_pm_init(struct acpi_pm *pm, const struct acpi_pm_wiring *wiring)
 {
 	pm->state = (struct acpi_pm_state){ .tmr_epoch_ns = guest_clock_now(wiring->clock) };
 	pm->wiring = *wiring;
+	pm->sleep_warned = false;
 	acpi_pm_irq_sync(pm);
 }
 
