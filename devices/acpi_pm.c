@@ -109,6 +109,7 @@ void acpi_pm_init(struct acpi_pm *pm, const struct acpi_pm_wiring *wiring)
 {
 	pm->state = (struct acpi_pm_state){ .tmr_epoch_ns = guest_clock_now(wiring->clock) };
 	pm->wiring = *wiring;
+	pm->sleep_warned = false;
 	acpi_pm_irq_sync(pm);
 }
 
@@ -247,7 +248,70 @@ static u64 acpi_pm_dev_next_deadline(const void *dev)
 	return acpi_pm_next_deadline(dev);
 }
 
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/*
+ * Every field of struct acpi_pm_state, in record order, with what the
+ * register writes guarantee: PM1_STS holds only the three status bits
+ * this hardware sets, PM1_EN and PM1_CNT only their writable bits (SCI_EN
+ * reads 1 and SLP_EN is write-only, so neither is stored; 4.8.3.2.1), and
+ * the timer's carry count is one the VM's clock can reach. The assert
+ * fails when the struct changes size: a field added to the state must be
+ * added here too, and ACPI_PM_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct acpi_pm_state) == 32,
+	      "struct acpi_pm_state changed: update acpi_pm_fields() and ACPI_PM_SNAP_VERSION");
+
+static void acpi_pm_fields(struct snap *s, void *p)
+{
+	struct acpi_pm_state *st = p;
+
+	snap_u16(s, &st->sts);
+	snap_check(s, !(st->sts & ~PM1_STS_W1C), "PM1_STS has bits this hardware never sets");
+	snap_u16(s, &st->en);
+	snap_check(s, !(st->en & ~PM1_EN_MASK), "PM1_EN has reserved bits set");
+	snap_u16(s, &st->cnt);
+	snap_check(s, !(st->cnt & ~PM1_CNT_RW), "PM1_CNT has bits other than BM_RLD and SLP_TYP");
+	snap_u64(s, &st->tmr_epoch_ns);
+	snap_u64(s, &st->tmr_halves);
+	snap_check(s, st->tmr_halves <= acpi_pm_ticks(UINT64_MAX) >> TMR_CARRY_SHIFT,
+		   "the PM timer's carry count is beyond the guest clock's range");
+	snap_bool(s, &st->sci_level);
+}
+
+int acpi_pm_save(const struct acpi_pm *pm, void *buf, size_t len)
+{
+	return snap_save(buf, len, ACPI_PM_SNAP_TAG, ACPI_PM_SNAP_VERSION, acpi_pm_fields,
+			 &pm->state, NULL);
+}
+
+/* The record goes into a scratch copy; only a good one replaces the state. */
+int acpi_pm_load(struct acpi_pm *pm, const void *buf, size_t len, bool apply, const char **why)
+{
+	struct acpi_pm_state st = { 0 };
+	int err = snap_load(buf, len, ACPI_PM_SNAP_TAG, ACPI_PM_SNAP_VERSION, acpi_pm_fields, &st,
+			    why);
+
+	if (err || !apply)
+		return err;
+	pm->state = st;
+	acpi_pm_irq_sync(pm);
+	return 0;
+}
+
+static int acpi_pm_dev_save(const void *dev, void *buf, size_t len)
+{
+	return acpi_pm_save(dev, buf, len);
+}
+
+static int acpi_pm_dev_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return acpi_pm_load(dev, buf, len, apply, why);
+}
+
 const struct dev_ops acpi_pm_dev_ops = {
 	.advance = acpi_pm_dev_advance,
 	.next_deadline = acpi_pm_dev_next_deadline,
+	.save = acpi_pm_dev_save,
+	.load = acpi_pm_dev_load,
 };

@@ -513,7 +513,130 @@ static u64 i8254_dev_next_deadline(const void *dev)
 	return i8254_next_deadline(dev);
 }
 
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/*
+ * The latest PIT clock tick a state may hold: two counts (and the clocks
+ * that load them) before the guest clock's last nanosecond, so that every
+ * edge computed from it is still a time of that clock. A later one would
+ * wrap tick_to_ns() and put deadlines in the past. Only a VM some 580
+ * years on its clock gets there.
+ */
+static u64 pit_tick_limit(void)
+{
+	return ns_to_tick(UINT64_MAX) - 2 * (65536 + 2);
+}
+
+/*
+ * What the register writes guarantee of a channel and a record could
+ * break. Counts are 1-65536 ("Count Register"; 0 means 65536), or 0 before
+ * the first count is written. Only a written count counts, and a mode 2
+ * or 3 cycle divides by its period, so that is never 0. A count waits for
+ * the end of a cycle only in a running mode 2 or 3.
+ */
+static void chan_check(struct snap *s, const struct i8254_channel *c)
+{
+	unsigned mode = chan_mode(c);
+
+	snap_check(s, !(c->ctrl & ~CW_PROGRAM), "a PIT channel's control word has bits 7:6 set");
+	snap_check(s, chan_rw(c) != 0, "a PIT channel's access mode is the latch command");
+	snap_check(s, c->reload <= 65536 && c->period <= 65536 && c->start <= 65536,
+		   "a PIT count is above 65536");
+	snap_check(s, !c->armed || c->reload, "an armed PIT channel has no count");
+	snap_check(s, !c->counting || c->armed, "a PIT channel counts with no count written");
+	snap_check(s, !c->counting || (mode != 2 && mode != 3) || c->period,
+		   "a PIT channel in mode 2 or 3 has a period of 0");
+	snap_check(s, !c->pending || (c->counting && (mode == 2 || mode == 3) &&
+				      c->switch_tick > c->load_tick),
+		   "a PIT count is pending outside a running mode 2 or 3 cycle");
+	snap_check(s, c->load_tick <= pit_tick_limit() && c->switch_tick <= pit_tick_limit(),
+		   "a PIT tick is beyond the guest clock's range");
+}
+
+static void chan_fields(struct snap *s, struct i8254_channel *c)
+{
+	snap_u8(s, &c->ctrl);
+	snap_u32(s, &c->reload);
+	snap_u32(s, &c->period);
+	snap_u32(s, &c->start);
+	snap_u64(s, &c->load_tick);
+	snap_u64(s, &c->switch_tick);
+	snap_bool(s, &c->pending);
+	snap_bool(s, &c->counting);
+	snap_bool(s, &c->out_held);
+	snap_bool(s, &c->tc_passed);
+	snap_bool(s, &c->phase_low);
+	snap_bool(s, &c->load_edge);
+	snap_bool(s, &c->armed);
+	snap_bool(s, &c->gate);
+	snap_bool(s, &c->null_count);
+	snap_bool(s, &c->write_msb);
+	snap_u8(s, &c->write_lsb);
+	snap_bool(s, &c->read_msb);
+	snap_bool(s, &c->count_latched);
+	snap_bool(s, &c->status_latched);
+	snap_u16(s, &c->latch);
+	snap_u8(s, &c->status);
+	chan_check(s, c);
+}
+
+/*
+ * Every field of struct i8254_state, channel by channel, in record order.
+ * The asserts fail when a struct changes size: a field added to the state
+ * must be added here too, and I8254_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct i8254_channel) == 56,
+	      "struct i8254_channel changed: update chan_fields() and I8254_SNAP_VERSION");
+STATIC_ASSERT(sizeof(struct i8254_state) == 184,
+	      "struct i8254_state changed: update i8254_fields() and I8254_SNAP_VERSION");
+
+static void i8254_fields(struct snap *s, void *p)
+{
+	struct i8254_state *st = p;
+
+	for (unsigned i = 0; i < 3; i++)
+		chan_fields(s, &st->ch[i]);
+	snap_u8(s, &st->port61);
+	snap_check(s, !(st->port61 & ~P61_WRITABLE), "port 0x61 holds bits that are not written");
+	snap_bool(s, &st->refresh);
+	snap_u64(s, &st->irq_tick);
+	snap_check(s, st->irq_tick <= pit_tick_limit(), "a PIT tick is beyond the guest clock's range");
+	/* Gates 0 and 1 are wired high; gate 2 is port 0x61 bit 0. */
+	snap_check(s, st->ch[0].gate && st->ch[1].gate, "PIT gate 0 or 1 is low");
+	snap_check(s, st->ch[2].gate == (st->port61 & P61_GATE2), "PIT gate 2 is not port 0x61 bit 0");
+}
+
+int i8254_save(const struct i8254 *pit, void *buf, size_t len)
+{
+	return snap_save(buf, len, I8254_SNAP_TAG, I8254_SNAP_VERSION, i8254_fields, &pit->state,
+			 NULL);
+}
+
+/* The record goes into a scratch copy; only a good one replaces the state. */
+int i8254_load(struct i8254 *pit, const void *buf, size_t len, bool apply, const char **why)
+{
+	struct i8254_state st = { 0 };
+	int err = snap_load(buf, len, I8254_SNAP_TAG, I8254_SNAP_VERSION, i8254_fields, &st, why);
+
+	if (err || !apply)
+		return err;
+	pit->state = st;
+	return 0;
+}
+
+static int i8254_dev_save(const void *dev, void *buf, size_t len)
+{
+	return i8254_save(dev, buf, len);
+}
+
+static int i8254_dev_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return i8254_load(dev, buf, len, apply, why);
+}
+
 const struct dev_ops i8254_dev_ops = {
 	.advance = i8254_dev_advance,
 	.next_deadline = i8254_dev_next_deadline,
+	.save = i8254_dev_save,
+	.load = i8254_dev_load,
 };

@@ -411,5 +411,101 @@ const struct io_ops i8259_elcr_ops = {
 	.write = i8259_elcr_write,
 };
 
-/* No timer and no counters: the VM's table lists the model for its state. */
-const struct dev_ops i8259_dev_ops = { 0 };
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/*
+ * What the command words guarantee of one chip and a record could break.
+ * Initialisation runs ICW1, ICW2, then ICW3 only without SNGL and ICW4
+ * only with IC4 (Figure 6); ICW1 is known by its bit 4, 0 before the
+ * first. Rotation names an input 0-7 as the lowest. The ELCR of each chip
+ * has its fixed edge-only inputs, and a level-triggered input's request
+ * is its line ("Edge and Level Triggered Modes").
+ */
+static void chip_check(struct snap *s, const struct i8259_chip *c, u8 elcr_mask)
+{
+	bool sngl = c->icw1 & ICW1_SNGL, ic4 = c->icw1 & ICW1_IC4;
+
+	snap_check(s, !c->icw1 || (c->icw1 & ICW1_INIT), "a PIC's ICW1 lacks bit 4");
+	snap_check(s, c->init_step == 0 || c->init_step == 2 || (c->init_step == 3 && !sngl) ||
+		   (c->init_step == 4 && ic4), "a PIC waits for an ICW its ICW1 did not ask for");
+	snap_check(s, c->lowest < 8, "a PIC's lowest priority input is not 0-7");
+	snap_check(s, c->elcr_mask == elcr_mask, "a PIC's ELCR mask is not that chip's");
+	snap_check(s, !(c->elcr & ~elcr_mask), "a PIC's ELCR makes an edge-only input level");
+	snap_check(s, !((c->irr ^ c->lines) & chip_level_inputs(c)),
+		   "a PIC's level-triggered request does not follow its line");
+}
+
+static void chip_fields(struct snap *s, struct i8259_chip *c, u8 elcr_mask)
+{
+	snap_u8(s, &c->irr);
+	snap_u8(s, &c->isr);
+	snap_u8(s, &c->imr);
+	snap_u8(s, &c->lines);
+	snap_u8(s, &c->elcr);
+	snap_u8(s, &c->elcr_mask);
+	snap_u8(s, &c->icw1);
+	snap_u8(s, &c->icw2);
+	snap_u8(s, &c->icw3);
+	snap_u8(s, &c->icw4);
+	snap_u8(s, &c->init_step);
+	snap_u8(s, &c->lowest);
+	snap_bool(s, &c->read_isr);
+	snap_bool(s, &c->poll);
+	snap_bool(s, &c->special_mask);
+	snap_bool(s, &c->rotate_aeoi);
+	snap_bool(s, &c->int_out);
+	chip_check(s, c, elcr_mask);
+}
+
+/*
+ * Every field of struct i8259_state, master then slave, in record order.
+ * The asserts fail when a struct changes size: a field added to the state
+ * must be added here too, and I8259_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct i8259_chip) == 17,
+	      "struct i8259_chip changed: update chip_fields() and I8259_SNAP_VERSION");
+STATIC_ASSERT(sizeof(struct i8259_state) == 34,
+	      "struct i8259_state changed: update i8259_fields() and I8259_SNAP_VERSION");
+
+static void i8259_fields(struct snap *s, void *p)
+{
+	struct i8259_state *st = p;
+
+	chip_fields(s, &st->chip[MASTER], ELCR_MASK_MASTER);
+	chip_fields(s, &st->chip[SLAVE], ELCR_MASK_SLAVE);
+}
+
+int i8259_save(const struct i8259 *pic, void *buf, size_t len)
+{
+	return snap_save(buf, len, I8259_SNAP_TAG, I8259_SNAP_VERSION, i8259_fields, &pic->state,
+			 NULL);
+}
+
+/* The record goes into a scratch copy; only a good one replaces the state,
+ * and the INT outputs (derived state) are recomputed and driven. */
+int i8259_load(struct i8259 *pic, const void *buf, size_t len, bool apply, const char **why)
+{
+	struct i8259_state st = { 0 };
+	int err = snap_load(buf, len, I8259_SNAP_TAG, I8259_SNAP_VERSION, i8259_fields, &st, why);
+
+	if (err || !apply)
+		return err;
+	pic->state = st;
+	i8259_sync(pic);
+	return 0;
+}
+
+static int i8259_dev_save(const void *dev, void *buf, size_t len)
+{
+	return i8259_save(dev, buf, len);
+}
+
+static int i8259_dev_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return i8259_load(dev, buf, len, apply, why);
+}
+
+const struct dev_ops i8259_dev_ops = {
+	.save = i8259_dev_save,
+	.load = i8259_dev_load,
+};

@@ -574,7 +574,83 @@ static u64 mc146818_dev_next_deadline(const void *dev)
 	return mc146818_next_deadline(dev);
 }
 
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/*
+ * What the register rules guarantee and a record could break. UIP is
+ * computed on each read of register A, never stored (a stored one would
+ * read as an update that never ends). Register C holds only its flags and
+ * IRQF, which is set exactly when an enabled flag is ("Register C"):
+ * the line, the deadline and the flags' next reset all follow IRQF.
+ */
+static void mc146818_check(struct snap *s, const struct mc146818_state *st)
+{
+	u8 c = st->cmos[RTC_REG_C];
+	bool irqf = c & st->cmos[RTC_REG_B] & REG_C_FLAGS;
+
+	snap_check(s, !(st->cmos[RTC_REG_A] & REG_A_UIP), "RTC register A holds UIP");
+	snap_check(s, !(c & ~(REG_C_IRQF | REG_C_FLAGS)), "RTC register C has bits 3:0 set");
+	snap_check(s, !(c & REG_C_IRQF) == !irqf, "RTC register C's IRQF does not follow its flags");
+}
+
+/*
+ * Every field of struct mc146818_state, in record order; the register
+ * index is checked next to it, since every data port access indexes cmos[]
+ * with it. The assert fails when the struct changes size: a field added
+ * to the state must be added here too, and MC146818_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct mc146818_state) == 168,
+	      "struct mc146818_state changed: update mc146818_fields() and MC146818_SNAP_VERSION");
+
+static void mc146818_fields(struct snap *s, void *p)
+{
+	struct mc146818_state *st = p;
+
+	snap_bytes(s, st->cmos, sizeof(st->cmos));
+	snap_u8(s, &st->index);
+	snap_check(s, st->index < MC146818_CMOS_SIZE, "the RTC's index is outside its 128 bytes");
+	snap_bool(s, &st->nmi_disabled);
+	snap_u64(s, &st->div_ns);
+	snap_u64(s, &st->base_secs);
+	snap_u64(s, &st->flags_ns);
+	snap_bool(s, &st->irq_level);
+	mc146818_check(s, st);
+}
+
+int mc146818_save(const struct mc146818 *rtc, void *buf, size_t len)
+{
+	return snap_save(buf, len, MC146818_SNAP_TAG, MC146818_SNAP_VERSION, mc146818_fields,
+			 &rtc->state, NULL);
+}
+
+/* The record goes into a scratch copy; only a good one replaces the state. */
+int mc146818_load(struct mc146818 *rtc, const void *buf, size_t len, bool apply,
+		  const char **why)
+{
+	struct mc146818_state st = { 0 };
+	int err = snap_load(buf, len, MC146818_SNAP_TAG, MC146818_SNAP_VERSION, mc146818_fields,
+			    &st, why);
+
+	if (err || !apply)
+		return err;
+	rtc->state = st;
+	mc146818_irq_sync(rtc);
+	return 0;
+}
+
+static int mc146818_dev_save(const void *dev, void *buf, size_t len)
+{
+	return mc146818_save(dev, buf, len);
+}
+
+static int mc146818_dev_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return mc146818_load(dev, buf, len, apply, why);
+}
+
 const struct dev_ops mc146818_dev_ops = {
 	.advance = mc146818_dev_advance,
 	.next_deadline = mc146818_dev_next_deadline,
+	.save = mc146818_dev_save,
+	.load = mc146818_dev_load,
 };

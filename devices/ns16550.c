@@ -368,5 +368,89 @@ const struct io_ops ns16550_io_ops = {
 	.write = ns16550_io_write,
 };
 
-/* No timer and no counters: the VM's table lists the model for its state. */
-const struct dev_ops ns16550_dev_ops = { 0 };
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/*
+ * What the register writes guarantee and a record could break: FCR keeps
+ * only bits 0, 3 and 7:6, and only while bit 0 is set ("FIFO Control
+ * Register"); MSR bits 7:4 are the modem lines MCR makes ("Modem Control
+ * Register", bit 4).
+ */
+static void ns16550_check(struct snap *s, const struct ns16550_state *st)
+{
+	snap_check(s, !(st->fcr & ~(FCR_FIFO_EN | FCR_DMA | FCR_TRIGGER)) &&
+		   (!st->fcr || (st->fcr & FCR_FIFO_EN)), "FCR holds bits the UART does not keep");
+	snap_check(s, (st->msr & ~MSR_DELTAS) == ns16550_modem_lines(st),
+		   "MSR's line bits do not follow MCR");
+}
+
+/*
+ * Every field of struct ns16550_state, in record order, with the checks
+ * that keep the model's array indices in range. The assert fails when the
+ * struct changes size: a field added to the state must be added here too,
+ * and NS16550_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct ns16550_state) == 29,
+	      "struct ns16550_state changed: update ns16550_fields() and NS16550_SNAP_VERSION");
+
+static void ns16550_fields(struct snap *s, void *p)
+{
+	struct ns16550_state *st = p;
+
+	snap_u8(s, &st->ier);
+	snap_check(s, !(st->ier & ~IER_MASK), "IER has bits 7:4 set");
+	snap_u8(s, &st->lcr);
+	snap_u8(s, &st->mcr);
+	snap_check(s, !(st->mcr & ~MCR_MASK), "MCR has bits 7:5 set");
+	snap_u8(s, &st->msr);
+	snap_u8(s, &st->fcr);
+	snap_u8(s, &st->scr);
+	snap_u8(s, &st->dll);
+	snap_u8(s, &st->dlm);
+	snap_u8(s, &st->lsr_err);
+	snap_check(s, !(st->lsr_err & ~LSR_OE), "LSR holds an error other than overrun");
+	snap_bool(s, &st->thre_pending);
+	snap_bool(s, &st->irq_level);
+	snap_u8(s, &st->rx_head);
+	snap_check(s, st->rx_head < NS16550_FIFO_SIZE, "the RX FIFO head is outside the FIFO");
+	snap_u8(s, &st->rx_count);
+	snap_check(s, st->rx_count <= NS16550_FIFO_SIZE, "the RX FIFO holds more than 16 bytes");
+	snap_bytes(s, st->rx_fifo, sizeof(st->rx_fifo));
+	ns16550_check(s, st);
+}
+
+int ns16550_save(const struct ns16550 *uart, void *buf, size_t len)
+{
+	return snap_save(buf, len, NS16550_SNAP_TAG, NS16550_SNAP_VERSION, ns16550_fields,
+			 &uart->state, NULL);
+}
+
+/* The record goes into a scratch copy; only a good one replaces the state. */
+int ns16550_load(struct ns16550 *uart, const void *buf, size_t len, bool apply,
+		 const char **why)
+{
+	struct ns16550_state st = { 0 };
+	int err = snap_load(buf, len, NS16550_SNAP_TAG, NS16550_SNAP_VERSION, ns16550_fields,
+			    &st, why);
+
+	if (err || !apply)
+		return err;
+	uart->state = st;
+	ns16550_irq_sync(uart);
+	return 0;
+}
+
+static int ns16550_dev_save(const void *dev, void *buf, size_t len)
+{
+	return ns16550_save(dev, buf, len);
+}
+
+static int ns16550_dev_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return ns16550_load(dev, buf, len, apply, why);
+}
+
+const struct dev_ops ns16550_dev_ops = {
+	.save = ns16550_dev_save,
+	.load = ns16550_dev_load,
+};

@@ -152,16 +152,20 @@ int pci_host_add(struct pci_host *host, u8 devfn, const struct pci_fn_ops *ops, 
 	return 0;
 }
 
-void pci_host_init(struct pci_host *host)
+/* The host bridge's configuration space at power-on. */
+static void pci_host_bridge_init(struct pci_cfg_space *cs)
 {
-	struct pci_cfg_space *cs = &host->state.bridge;
-
-	memset(host, 0, sizeof(*host));
 	pci_cfg_init(cs, HOST_VENDOR, HOST_DEVICE, HOST_CLASS, HOST_REVISION);
 	pci_cfg_set(cs, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	pci_cfg_set_wmask(cs, PCI_COMMAND, 2, HOST_COMMAND_RW);
 	pci_cfg_set(cs, PCI_STATUS, 2, PCI_STATUS_DEVSEL_MEDIUM | PCI_STATUS_FAST_B2B);
-	pci_host_add(host, PCI_DEVFN(0, 0), &pci_cfg_space_ops, cs);
+}
+
+void pci_host_init(struct pci_host *host)
+{
+	memset(host, 0, sizeof(*host));
+	pci_host_bridge_init(&host->state.bridge);
+	pci_host_add(host, PCI_DEVFN(0, 0), &pci_cfg_space_ops, &host->state.bridge);
 }
 
 /* The function CONFIG_ADDRESS selects, or NULL: disabled, other bus, absent. */
@@ -220,5 +224,83 @@ const struct io_ops pci_host_io_ops = {
 	.write = pci_host_io_write,
 };
 
-/* No timer and no counters: the VM's table lists the model for its state. */
-const struct dev_ops pci_host_dev_ops = { 0 };
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/*
+ * The bridge a record holds must be this bridge: the same write masks,
+ * and every bit a guest cannot write (IDs, class, header type, the
+ * read-only command and status bits; PCI 3.0 6.2) as at power-on. Only
+ * the writable bits, and error bits a guest clears by writing 1, may
+ * differ.
+ */
+static void pci_host_bridge_check(struct snap *s, const struct pci_cfg_space *cs)
+{
+	struct pci_cfg_space ref;
+	bool same = true;
+
+	if (!s->reading)
+		return;
+	pci_host_bridge_init(&ref);
+	snap_check(s, !memcmp(cs->wmask, ref.wmask, PCI_CFG_SIZE) &&
+		   !memcmp(cs->w1cmask, ref.w1cmask, PCI_CFG_SIZE),
+		   "the bridge's write masks are not this bridge's");
+	for (unsigned i = 0; i < PCI_CFG_SIZE; i++)
+		same = same && !((cs->bytes[i] ^ ref.bytes[i]) & ~(ref.wmask[i] | ref.w1cmask[i]));
+	snap_check(s, same, "a read-only bit of the bridge's configuration space differs");
+}
+
+/*
+ * Every field of struct pci_host_state, in record order. The assert
+ * fails when the struct changes size: a field added to the state must be
+ * added here too, and PCI_HOST_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct pci_host_state) == 4 + 3 * PCI_CFG_SIZE,
+	      "struct pci_host_state changed: update pci_host_fields() and PCI_HOST_SNAP_VERSION");
+
+static void pci_host_fields(struct snap *s, void *p)
+{
+	struct pci_host_state *st = p;
+
+	snap_u32(s, &st->config_address);
+	snap_check(s, !(st->config_address & ~CFG_ADDR_RW),
+		   "CONFIG_ADDRESS has reserved bits set");
+	snap_bytes(s, st->bridge.bytes, PCI_CFG_SIZE);
+	snap_bytes(s, st->bridge.wmask, PCI_CFG_SIZE);
+	snap_bytes(s, st->bridge.w1cmask, PCI_CFG_SIZE);
+	pci_host_bridge_check(s, &st->bridge);
+}
+
+int pci_host_save(const struct pci_host *host, void *buf, size_t len)
+{
+	return snap_save(buf, len, PCI_HOST_SNAP_TAG, PCI_HOST_SNAP_VERSION, pci_host_fields,
+			 &host->state, NULL);
+}
+
+/* The record goes into a scratch copy; only a good one replaces the state. */
+int pci_host_load(struct pci_host *host, const void *buf, size_t len, bool apply,
+		  const char **why)
+{
+	struct pci_host_state st = { 0 };
+	int err = snap_load(buf, len, PCI_HOST_SNAP_TAG, PCI_HOST_SNAP_VERSION, pci_host_fields,
+			    &st, why);
+
+	if (err || !apply)
+		return err;
+	host->state = st;
+	return 0;
+}
+
+static int pci_host_dev_save(const void *dev, void *buf, size_t len)
+{
+	return pci_host_save(dev, buf, len);
+}
+
+static int pci_host_dev_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return pci_host_load(dev, buf, len, apply, why);
+}
+
+const struct dev_ops pci_host_dev_ops = {
+	.save = pci_host_dev_save,
+	.load = pci_host_dev_load,
+};

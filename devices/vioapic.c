@@ -214,5 +214,85 @@ const struct io_ops vioapic_mmio_ops = {
 	.write = vioapic_io_write,
 };
 
-/* No timer and no counters: the VM's table lists the model for its state. */
-const struct dev_ops vioapic_dev_ops = { 0 };
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/*
+ * What the register rules guarantee of an entry and a record could break
+ * (section 3.2.4, IOREDTBL): only the writable bits and remote IRR are
+ * ever set (delivery status reads idle: messages go at once); remote IRR
+ * is cleared when the entry is made edge-triggered; and an asserted,
+ * unmasked level-triggered pin always has its message in flight (remote
+ * IRR set), or it would wait for an edge that never comes.
+ */
+static void vioapic_entry_check(struct snap *s, const struct vioapic_state *st, unsigned pin)
+{
+	u64 e = st->redir[pin];
+
+	snap_check(s, !(e & ~(REDIR_WRITABLE | REDIR_REMOTE_IRR)),
+		   "an IO-APIC entry has reserved or delivery status bits set");
+	snap_check(s, !(e & REDIR_REMOTE_IRR) || (e & REDIR_LEVEL),
+		   "an edge-triggered IO-APIC entry has remote IRR set");
+	snap_check(s, !vioapic_is_level(e) || (e & (REDIR_MASKED | REDIR_REMOTE_IRR)) ||
+		   !vioapic_asserted(st, pin),
+		   "an asserted level-triggered IO-APIC pin has sent nothing");
+}
+
+/*
+ * Every field of struct vioapic_state, in record order, with the checks
+ * of the registers' own masks. The assert fails when the struct changes
+ * size: a field added to the state must be added here too, and
+ * VIOAPIC_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct vioapic_state) == 16 + 8 * VIOAPIC_NR_PINS,
+	      "struct vioapic_state changed: update vioapic_fields() and VIOAPIC_SNAP_VERSION");
+
+static void vioapic_fields(struct snap *s, void *p)
+{
+	struct vioapic_state *st = p;
+
+	snap_u32(s, &st->regsel);
+	snap_check(s, !(st->regsel & ~IOREGSEL_MASK), "IOREGSEL has bits above 7 set");
+	snap_u32(s, &st->id);
+	snap_check(s, !(st->id & ~IOAPICID_MASK), "IOAPICID has bits outside 27:24 set");
+	snap_u32(s, &st->lines);
+	snap_check(s, !(st->lines >> VIOAPIC_NR_PINS), "an IO-APIC line above pin 23 is high");
+	for (unsigned pin = 0; pin < VIOAPIC_NR_PINS; pin++) {
+		snap_u64(s, &st->redir[pin]);
+		vioapic_entry_check(s, st, pin);
+	}
+}
+
+int vioapic_save(const struct vioapic *ioapic, void *buf, size_t len)
+{
+	return snap_save(buf, len, VIOAPIC_SNAP_TAG, VIOAPIC_SNAP_VERSION, vioapic_fields,
+			 &ioapic->state, NULL);
+}
+
+/* The record goes into a scratch copy; only a good one replaces the state. */
+int vioapic_load(struct vioapic *ioapic, const void *buf, size_t len, bool apply,
+		 const char **why)
+{
+	struct vioapic_state st = { 0 };
+	int err = snap_load(buf, len, VIOAPIC_SNAP_TAG, VIOAPIC_SNAP_VERSION, vioapic_fields,
+			    &st, why);
+
+	if (err || !apply)
+		return err;
+	ioapic->state = st;
+	return 0;
+}
+
+static int vioapic_dev_save(const void *dev, void *buf, size_t len)
+{
+	return vioapic_save(dev, buf, len);
+}
+
+static int vioapic_dev_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return vioapic_load(dev, buf, len, apply, why);
+}
+
+const struct dev_ops vioapic_dev_ops = {
+	.save = vioapic_dev_save,
+	.load = vioapic_dev_load,
+};

@@ -671,3 +671,105 @@ bool vlapic_match_dest(const struct vlapic *lapic, u32 dest, bool logical)
 		return false;
 	return (dest & ldr & 0xf) != 0;
 }
+
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/*
+ * What the register rules guarantee and a record could break: the legal
+ * IA32_APIC_BASE values (11.4.4, 11.12.5: EXTD only with EN, the base
+ * fixed here), each register's writable bits, ones in DFR 27:0, only the
+ * illegal-vector errors, no vector 0-15 ever requested (11.5.2), LVTs
+ * masked while software-disabled (11.4.7.2), and a timer in a state the
+ * timer could reach.
+ */
+static void vlapic_check(struct snap *sn, const struct vlapic_state *s)
+{
+	u32 icr_hi = vlapic_x2apic(s) ? 0 : (u32)(s->icr >> 32) & ~ICR_XAPIC_DEST;
+	bool lvts_ok = true;
+
+	snap_check(sn, !(s->apic_base & APIC_BASE_RSVD) &&
+		   (s->apic_base & APIC_BASE_ADDR) == VLAPIC_BASE,
+		   "IA32_APIC_BASE has reserved bits set or another base");
+	snap_check(sn, (s->apic_base & APIC_BASE_EN) || !(s->apic_base & APIC_BASE_EXTD),
+		   "IA32_APIC_BASE has EXTD without EN");
+	snap_check(sn, s->tpr <= 0xff, "the TPR has bits above 7 set");
+	snap_check(sn, !(s->ldr & ~LDR_XAPIC_ID), "the LDR has bits below 24 set");
+	snap_check(sn, (s->dfr & DFR_ONES) == DFR_ONES, "DFR bits 27:0 are not all ones");
+	snap_check(sn, !(s->svr & ~SVR_WRITABLE), "the SVR has reserved bits set");
+	snap_check(sn, !((s->irr[0] | s->isr[0] | s->tmr[0]) & 0xffff),
+		   "an APIC vector 0-15 is requested or in service");
+	snap_check(sn, !((s->esr | s->esr_pending) & ~(ESR_SEND_ILLEGAL | ESR_RECV_ILLEGAL)),
+		   "the ESR holds an error this APIC never reports");
+	snap_check(sn, !((u32)s->icr & ~ICR_LO_WRITABLE) && !icr_hi,
+		   "the ICR has bits the APIC does not keep");
+	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++) {
+		snap_check(sn, !(s->lvt[i] & ~lvt_writable[i]), "an LVT entry has reserved bits set");
+		lvts_ok = lvts_ok && ((s->svr & SVR_ENABLE) || (s->lvt[i] & LVT_MASKED));
+	}
+	snap_check(sn, lvts_ok, "an LVT entry is unmasked while the APIC is software-disabled");
+	vlapic_timer_check(sn, s);
+}
+
+static void vlapic_vectors(struct snap *sn, u32 set[8])
+{
+	for (unsigned i = 0; i < 8; i++)
+		snap_u32(sn, &set[i]);
+}
+
+/*
+ * Every field of struct vlapic_state, in record order. The assert fails
+ * when the struct changes size: a field added to the state must be added
+ * here too, and VLAPIC_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct vlapic_state) == 208,
+	      "struct vlapic_state changed: update vlapic_fields() and VLAPIC_SNAP_VERSION");
+
+static void vlapic_fields(struct snap *sn, void *p)
+{
+	struct vlapic_state *s = p;
+
+	snap_u32(sn, &s->id);
+	snap_u64(sn, &s->apic_base);
+	snap_u32(sn, &s->tpr);
+	snap_u32(sn, &s->ldr);
+	snap_u32(sn, &s->dfr);
+	snap_u32(sn, &s->svr);
+	vlapic_vectors(sn, s->isr);
+	vlapic_vectors(sn, s->tmr);
+	vlapic_vectors(sn, s->irr);
+	snap_u32(sn, &s->esr);
+	snap_u32(sn, &s->esr_pending);
+	snap_u64(sn, &s->icr);
+	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
+		snap_u32(sn, &s->lvt[i]);
+	snap_u32(sn, &s->timer_initial);
+	snap_u32(sn, &s->timer_dcr);
+	snap_u64(sn, &s->tsc_deadline);
+	snap_bool(sn, &s->timer_armed);
+	snap_u64(sn, &s->timer_due_ns);
+	vlapic_check(sn, s);
+}
+
+int vlapic_save(const struct vlapic *lapic, void *buf, size_t len)
+{
+	return snap_save(buf, len, VLAPIC_SNAP_TAG, VLAPIC_SNAP_VERSION, vlapic_fields,
+			 &lapic->state, NULL);
+}
+
+/* The record goes into a scratch copy; only a good one, of this APIC,
+ * replaces the state. */
+int vlapic_load(struct vlapic *lapic, const void *buf, size_t len, bool apply, const char **why)
+{
+	struct vlapic_state st = { 0 };
+	int err = snap_load(buf, len, VLAPIC_SNAP_TAG, VLAPIC_SNAP_VERSION, vlapic_fields, &st, why);
+
+	if (!err && (st.id != lapic->state.id ||
+		     (st.apic_base ^ lapic->state.apic_base) & APIC_BASE_BSP)) {
+		*why = "the record is another vCPU's APIC";
+		err = -EINVAL;
+	}
+	if (err || !apply)
+		return err;
+	lapic->state = st;
+	return 0;
+}

@@ -31,5 +31,7 @@ u32 vlapic_timer_count(const struct vlapic_state *s, u64 now);
 void vlapic_timer_initial_write(struct vlapic_state *s, u32 val, u64 now);
 void vlapic_timer_dcr_write(struct vlapic_state *s, u32 val, u64 now);
 void vlapic_timer_disarm(struct vlapic_state *s);
+/* Refuse a record whose timer registers the timer could not be in. */
+void vlapic_timer_check(struct snap *sn, const struct vlapic_state *s);
 
 #endif

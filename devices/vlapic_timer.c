@@ -145,7 +145,38 @@ static u64 vlapic_dev_next_deadline(const void *dev)
 	return vlapic_next_deadline(dev);
 }
 
+/*
+ * What the timer's rules guarantee and a record could break (11.5.4):
+ * the divide configuration keeps bits 3 and 1:0; a count-down timer runs
+ * only from a non-zero initial count (periodic mode divides by it); and
+ * IA32_TSC_DEADLINE is non-zero exactly while a TSC-deadline timer is
+ * armed (it clears on expiry, and leaving the mode clears it, 11.5.4.1).
+ */
+void vlapic_timer_check(struct snap *sn, const struct vlapic_state *s)
+{
+	bool tsc_mode = vlapic_timer_mode(s) == TIMER_TSC_DEADLINE;
+
+	snap_check(sn, !(s->timer_dcr & ~DCR_MASK),
+		   "the APIC timer's divide configuration has reserved bits set");
+	snap_check(sn, !s->timer_armed || tsc_mode || s->timer_initial,
+		   "an APIC timer counts down from an initial count of 0");
+	snap_check(sn, !s->tsc_deadline == !(s->timer_armed && tsc_mode),
+		   "the TSC deadline does not match the APIC timer's state");
+}
+
+static int vlapic_dev_save(const void *dev, void *buf, size_t len)
+{
+	return vlapic_save(dev, buf, len);
+}
+
+static int vlapic_dev_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return vlapic_load(dev, buf, len, apply, why);
+}
+
 const struct dev_ops vlapic_dev_ops = {
 	.advance = vlapic_dev_advance,
 	.next_deadline = vlapic_dev_next_deadline,
+	.save = vlapic_dev_save,
+	.load = vlapic_dev_load,
 };

@@ -14,6 +14,7 @@
 #include "devices/guest_clock.h"
 #include "devices/io_ops.h"
 #include "devices/device.h"
+#include "devices/snapshot.h"
 
 #define ACPI_PM_BASE        0x600	/* default I/O base of the block */
 #define ACPI_PM_LEN         16		/* ports in the block */
@@ -34,8 +35,9 @@
 #define ACPI_PM_S5_SLP_TYP  5
 
 /*
- * Guest-visible state: plain values with no pointers, so a snapshot is a
- * struct copy and a restore is a copy back followed by acpi_pm_irq_sync().
+ * Guest-visible state: plain values with no pointers. acpi_pm_save()
+ * writes it as a record, acpi_pm_load() reads one back and runs
+ * acpi_pm_irq_sync().
  */
 struct acpi_pm_state {
 	u16 sts;		/* PM1_STS sticky bits (TMR_STS, PWRBTN_STS, WAK_STS) */
@@ -73,6 +75,20 @@ void acpi_pm_advance(struct acpi_pm *pm, u64 now_ns);
 u64 acpi_pm_next_deadline(const struct acpi_pm *pm);
 /* Drive the SCI to the level the state calls for (after a restore). */
 void acpi_pm_irq_sync(struct acpi_pm *pm);
+
+/* The state record (include/devices/snapshot.h): tag "ACPM". The host-side
+ * sleep_warned is not in it. */
+#define ACPI_PM_SNAP_TAG	SNAP_TAG('A', 'C', 'P', 'M')
+#define ACPI_PM_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int acpi_pm_save(const struct acpi_pm *pm, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the wiring is
+ * kept) and drive the SCI to the level it calls for. 0, or a negative
+ * error with *why saying what is wrong; a refused record changes nothing.
+ */
+int acpi_pm_load(struct acpi_pm *pm, const void *buf, size_t len, bool apply, const char **why);
 
 /* io_bus callbacks over the ACPI_PM_LEN ports; dev is the struct acpi_pm.
  * Byte, word and dword accesses reach any bytes of any register. */

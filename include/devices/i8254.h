@@ -15,6 +15,7 @@
 #include "devices/guest_clock.h"
 #include "devices/io_ops.h"
 #include "devices/device.h"
+#include "devices/snapshot.h"
 
 #define I8254_HZ	1193182u	/* PIT input clock */
 #define I8254_NR_PORTS	4		/* 0x40-0x43: channels 0-2 data, control */
@@ -49,7 +50,8 @@ struct i8254_channel {
 	u8 status;
 };
 
-/* Guest-visible state: no pointers, so a snapshot is a struct copy. */
+/* Guest-visible state: no pointers; saved and loaded as a record
+ * (i8254_save, i8254_load). */
 struct i8254_state {
 	struct i8254_channel ch[3];
 	u8 port61;		/* port 0x61 bits 3:0 as written */
@@ -85,6 +87,20 @@ void i8254_advance(struct i8254 *pit, u64 now_ns);
 /* When advance() next has an edge to deliver (guest clock), or
  * UINT64_MAX when channel 0 will not rise again on its own. */
 u64 i8254_next_deadline(const struct i8254 *pit);
+
+/* The state record (include/devices/snapshot.h): tag "PIT0". */
+#define I8254_SNAP_TAG		SNAP_TAG('P', 'I', 'T', '0')
+#define I8254_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int i8254_save(const struct i8254 *pit, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the wiring is
+ * kept). IRQ 0 needs no driving: it is only ever pulsed, never held. 0,
+ * or a negative error with *why saying what is wrong; a refused record
+ * changes nothing.
+ */
+int i8254_load(struct i8254 *pit, const void *buf, size_t len, bool apply, const char **why);
 
 /* io_bus callbacks; dev is the struct i8254. */
 extern const struct io_ops i8254_io_ops;	/* 0x40, 4 ports */

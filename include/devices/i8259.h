@@ -14,6 +14,7 @@
 #include "types.h"
 #include "devices/io_ops.h"
 #include "devices/device.h"
+#include "devices/snapshot.h"
 
 #define I8259_NR_IRQS	16
 #define I8259_CASCADE	2	/* the master input the slave's INT drives */
@@ -36,7 +37,8 @@ struct i8259_chip {
 	bool int_out;		/* INT output level */
 };
 
-/* Guest-visible state: no pointers, so a snapshot is a struct copy. */
+/* Guest-visible state: no pointers; saved and loaded as a record
+ * (i8259_save, i8259_load). */
 struct i8259_state {
 	struct i8259_chip chip[2];	/* 0 master, 1 slave */
 };
@@ -73,6 +75,20 @@ u8 i8259_read(struct i8259 *pic, unsigned chip, unsigned port);
 void i8259_write(struct i8259 *pic, unsigned chip, unsigned port, u8 val);
 /* Drive the INT callback to the state's level (after a restore). */
 void i8259_sync(struct i8259 *pic);
+
+/* The state record (include/devices/snapshot.h): tag "PIC0". */
+#define I8259_SNAP_TAG		SNAP_TAG('P', 'I', 'C', '0')
+#define I8259_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int i8259_save(const struct i8259 *pic, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the wiring is
+ * kept) and drive the INT callback to its level (i8259_sync). 0, or a
+ * negative error with *why saying what is wrong; a refused record changes
+ * nothing.
+ */
+int i8259_load(struct i8259 *pic, const void *buf, size_t len, bool apply, const char **why);
 
 /* io_bus callbacks; dev is the struct i8259. */
 extern const struct io_ops i8259_master_ops;	/* 0x20, 2 ports */

@@ -15,12 +15,14 @@
 #include "devices/guest_clock.h"
 #include "devices/io_ops.h"
 #include "devices/device.h"
+#include "devices/snapshot.h"
 
 #define MC146818_NR_PORTS	2	/* 0x70 index, 0x71 data */
 #define MC146818_CMOS_SIZE	128
 #define MC146818_CENTURY	0x32	/* CMOS byte holding the century (ACPI FADT) */
 
-/* Guest-visible state: no pointers, so a snapshot is a struct copy. */
+/* Guest-visible state: no pointers; saved and loaded as a record
+ * (mc146818_save, mc146818_load). */
 struct mc146818_state {
 	/*
 	 * Registers and RAM by index. Bytes 0-9 and 0x32 hold the guest's
@@ -71,6 +73,21 @@ int mc146818_cmos_set(struct mc146818 *rtc, unsigned index, u8 val);
 void mc146818_set_mem_size(struct mc146818 *rtc, u64 ram_below_4g, u64 ram_above_4g);
 /* Drive the irq line to the level the state calls for (after a restore). */
 void mc146818_irq_sync(struct mc146818 *rtc);
+
+/* The state record (include/devices/snapshot.h): tag "RTC0". */
+#define MC146818_SNAP_TAG	SNAP_TAG('R', 'T', 'C', '0')
+#define MC146818_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int mc146818_save(const struct mc146818 *rtc, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the wiring is
+ * kept) and drive IRQ 8 to the level it calls for (mc146818_irq_sync). 0,
+ * or a negative error with *why saying what is wrong; a refused record
+ * changes nothing.
+ */
+int mc146818_load(struct mc146818 *rtc, const void *buf, size_t len, bool apply,
+		  const char **why);
 
 /* io_bus callbacks; dev is the struct mc146818. */
 extern const struct io_ops mc146818_io_ops;

@@ -13,13 +13,14 @@
 #include "devices/irq.h"
 #include "devices/io_ops.h"
 #include "devices/device.h"
+#include "devices/snapshot.h"
 
 #define NS16550_NR_REGS   8	/* an I/O range of 8 ports, e.g. 0x3f8 for COM1 */
 #define NS16550_FIFO_SIZE 16
 
 /*
- * Guest-visible state: plain values with no pointers, so a snapshot is a
- * struct copy and a restore is a copy back followed by ns16550_irq_sync().
+ * Guest-visible state: plain values with no pointers. ns16550_save() writes
+ * it as a record, ns16550_load() reads one back and runs ns16550_irq_sync().
  */
 struct ns16550_state {
 	u8 ier;			/* interrupt enable, bits 3:0 */
@@ -61,6 +62,20 @@ bool ns16550_rx_push(struct ns16550 *uart, u8 ch);
 unsigned ns16550_rx_room(const struct ns16550 *uart);
 /* Drive the irq line to the level the state calls for (after a restore). */
 void ns16550_irq_sync(struct ns16550 *uart);
+
+/* The state record (include/devices/snapshot.h): tag "UART". */
+#define NS16550_SNAP_TAG	SNAP_TAG('U', 'A', 'R', 'T')
+#define NS16550_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int ns16550_save(const struct ns16550 *uart, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the wiring is
+ * kept) and drive the irq line to the level it calls for. 0, or a negative
+ * error with *why saying what is wrong; a refused record changes nothing.
+ */
+int ns16550_load(struct ns16550 *uart, const void *buf, size_t len, bool apply,
+		 const char **why);
 
 /* io_bus callbacks; dev is the struct ns16550. */
 extern const struct io_ops ns16550_io_ops;

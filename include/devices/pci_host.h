@@ -12,6 +12,7 @@
 #include "types.h"
 #include "devices/io_ops.h"
 #include "devices/device.h"
+#include "devices/snapshot.h"
 
 #define PCI_HOST_BASE	0xcf8	/* CONFIG_ADDRESS at +0, CONFIG_DATA at +4 */
 #define PCI_HOST_LEN	8
@@ -102,7 +103,8 @@ void pci_cfg_write(struct pci_cfg_space *cs, unsigned reg, u32 val, u32 byte_ena
 /* pci_fn_ops whose dev is a bare struct pci_cfg_space (no side effects). */
 extern const struct pci_fn_ops pci_cfg_space_ops;
 
-/* Guest-visible state: pointer-free, saved and restored by struct copy. */
+/* Guest-visible state: pointer-free; saved and loaded as a record
+ * (pci_host_save, pci_host_load). */
 struct pci_host_state {
 	u32 config_address;		/* CONFIG_ADDRESS as last written (dword) */
 	struct pci_cfg_space bridge;	/* the host bridge at 00.0 */
@@ -123,6 +125,21 @@ struct pci_host {
 void pci_host_init(struct pci_host *host);
 /* Put a function at devfn on bus 0: 0, -EINVAL (no ops or callbacks), -EEXIST. */
 int pci_host_add(struct pci_host *host, u8 devfn, const struct pci_fn_ops *ops, void *dev);
+
+/* The state record (include/devices/snapshot.h): tag "PCIH". The functions
+ * (fns[]) are wiring and are not in it; each saves its own state. */
+#define PCI_HOST_SNAP_TAG	SNAP_TAG('P', 'C', 'I', 'H')
+#define PCI_HOST_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int pci_host_save(const struct pci_host *host, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the functions
+ * are kept). There is no interrupt to drive. 0, or a negative error with
+ * *why saying what is wrong; a refused record changes nothing.
+ */
+int pci_host_load(struct pci_host *host, const void *buf, size_t len, bool apply,
+		  const char **why);
 
 /* io_bus callbacks over ports 0xcf8-0xcff; dev is the struct pci_host. */
 extern const struct io_ops pci_host_io_ops;

@@ -13,13 +13,15 @@
 #include "types.h"
 #include "devices/io_ops.h"
 #include "devices/device.h"
+#include "devices/snapshot.h"
 
 #define VIOAPIC_SIZE	0x1000ull
 #define VIOAPIC_NR_PINS	24
 
 /*
- * Guest-visible state: plain values with no pointers, so a snapshot is a
- * struct copy. Remote IRR lives in bit 14 of each redirection entry.
+ * Guest-visible state: plain values with no pointers; saved and loaded as
+ * a record (vioapic_save, vioapic_load). Remote IRR lives in bit 14 of
+ * each redirection entry.
  */
 struct vioapic_state {
 	u32 regsel;			/* IOREGSEL: register index, bits 7:0 */
@@ -56,6 +58,22 @@ void vioapic_init(struct vioapic *ioapic, const struct vioapic_wiring *w);
 void vioapic_set_irq(struct vioapic *ioapic, unsigned pin, bool level);
 /* A local APIC's EOI of a level-triggered vector (its TMR bit was set). */
 void vioapic_eoi(struct vioapic *ioapic, u8 vector);
+
+/* The state record (include/devices/snapshot.h): tag "IOAP". */
+#define VIOAPIC_SNAP_TAG	SNAP_TAG('I', 'O', 'A', 'P')
+#define VIOAPIC_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int vioapic_save(const struct vioapic *ioapic, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the wiring is
+ * kept). Nothing is sent: a level-triggered message in flight is in the
+ * local APICs' own records, and a good record has no asserted pin left
+ * waiting to send. 0, or a negative error with *why saying what is wrong;
+ * a refused record changes nothing.
+ */
+int vioapic_load(struct vioapic *ioapic, const void *buf, size_t len, bool apply,
+		 const char **why);
 
 /* IOREGSEL at offset 0x00 and IOWIN at 0x10, 32-bit accesses; others read 0. */
 u64 vioapic_mmio_read(struct vioapic *ioapic, u64 offset, unsigned size);

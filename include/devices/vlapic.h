@@ -18,6 +18,7 @@
 #include "devices/io_ops.h"
 #include "devices/device.h"
 #include "devices/guest_clock.h"
+#include "devices/snapshot.h"
 
 #define VLAPIC_BASE	0xfee00000ull	/* IA32_APIC_BASE at reset (SDM 11.4.4); relocation is refused */
 #define VLAPIC_SIZE	0x1000ull
@@ -48,9 +49,10 @@ enum vlapic_delivery_mode {
 };
 
 /*
- * Guest-visible state: plain values with no pointers, so a snapshot is a
- * struct copy. Times are absolute values of the VM's clock
- * (include/devices/guest_clock.h), as for the other device models.
+ * Guest-visible state: plain values with no pointers; saved and loaded as
+ * a record (vlapic_save, vlapic_load). Times are absolute values of the
+ * VM's clock (include/devices/guest_clock.h), as for the other device
+ * models.
  */
 struct vlapic_state {
 	u32 id;			/* x2APIC ID; xAPIC shows bits 7:0 in ID[31:24] */
@@ -109,6 +111,22 @@ void vlapic_reset_init(struct vlapic *lapic);
  * LINT1 NMI. For guests booted without firmware.
  */
 void vlapic_virtual_wire(struct vlapic *lapic);
+
+/* The state record (include/devices/snapshot.h): tag "APIC". */
+#define VLAPIC_SNAP_TAG		SNAP_TAG('A', 'P', 'I', 'C')
+#define VLAPIC_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int vlapic_save(const struct vlapic *lapic, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the wiring is
+ * kept). The record must be this APIC's: the APIC ID and the BSP flag are
+ * the VM's to say (CPUID and the MADT report them), so a record with
+ * others is refused. Nothing is driven: the VMM polls vlapic_pending()
+ * and vlapic_next_deadline(). 0, or a negative error with *why saying
+ * what is wrong; a refused record changes nothing.
+ */
+int vlapic_load(struct vlapic *lapic, const void *buf, size_t len, bool apply, const char **why);
 
 /* xAPIC page: 32-bit accesses at 16-byte-aligned offsets 0..0xff0; others
  * read 0 and are ignored, as is everything outside xAPIC mode. */

@@ -9,6 +9,7 @@
 #include "fake_hw.h"
 #include "devices/acpi_pm.h"
 #include "lib/log.h"
+#include "snap_test.h"
 
 /* The console lib/log.c writes to: the last lines, kept to count warnings.
  * (Defined here rather than taken from fake_kernel.c, which drags in the
@@ -69,19 +70,30 @@ static void world_sci(void *ctx, unsigned line, bool level)
 
 static const struct guest_clock clock;
 
-static int world_setup(void **state)
+/* A fresh block on the VM clock c, wired to its own world; its SCI
+ * levels are counted from after the init. */
+static struct world *world_new(const struct guest_clock *c)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct acpi_pm_wiring wiring = {
 		.power_off = world_power_off, .reset = world_reset, .ctx = w,
 		.sci = { .set = world_sci, .ctx = w, .line = ACPI_PM_SCI_IRQ },
-		.clock = &clock,
+		.clock = c,
 	};
+
+	assert_non_null(w);
+	acpi_pm_init(&w->pm, &wiring);
+	return w;
+}
+
+static int world_setup(void **state)
+{
+	struct world *w;
 
 	fake_time_ns = T0;
 	console_len = 0;
 	console[0] = 0;
-	acpi_pm_init(&w->pm, &wiring);
+	w = world_new(&clock);
 	*state = w;
 	return 0;
 }
@@ -417,6 +429,200 @@ static void test_snapshot_restore(void **state)
 	world_teardown((void **)&w2);
 }
 
+/* --- state records ------------------------------------------------------- */
+
+static int pm_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return acpi_pm_load(dev, buf, len, apply, why);
+}
+
+static int save(const struct world *w, u8 *buf, size_t len)
+{
+	int n = acpi_pm_save(&w->pm, buf, len);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+/*
+ * 700 s on (one carry of the timer's bit 31), TMR_EN and PWRBTN_EN set,
+ * the power button pressed (SCI up), a refused sleep (WAK_STS), BM_RLD
+ * and SLP_TYP 3 left in PM1_CNT, the carry acknowledged.
+ */
+static void busy_pm(struct world *w)
+{
+	wr(w, EN, 2, TMR_EN | PWRBTN_EN);
+	wr(w, CNT, 2, SLP_TYP(3) | SLP_EN | 0x2);
+	fake_time_ns = T0 + 700 * NSEC_PER_SEC;
+	acpi_pm_advance(&w->pm, fake_time_ns);
+	wr(w, STS, 2, TMR_STS);
+	acpi_pm_power_button(&w->pm);
+	assert_int_equal(rd(w, STS, 2), PWRBTN_STS | WAK_STS);
+	assert_true(sci_now(w));
+	assert_int_equal(w->pm.state.tmr_halves, 1);
+}
+
+static void test_record_round_trip(void **state)
+{
+	struct world *w = *state, *copy = world_new(&clock);
+	u8 a[128], b[128];
+	const char *why = "unset";
+	int n;
+
+	busy_pm(w);
+	n = save(w, a, sizeof(a));
+	assert_int_equal(acpi_pm_load(&copy->pm, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(save(copy, b, sizeof(b)), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_memory_equal(&copy->pm.state, &w->pm.state, sizeof(w->pm.state));
+	assert_int_equal(acpi_pm_save(&w->pm, a, (size_t)n - 1), -ENOSPC);
+	/* 570 years of uptime: the carry count near the largest the clock allows. */
+	fake_time_ns = 18000000000000000000ull;
+	acpi_pm_advance(&w->pm, fake_time_ns);
+	assert_true(w->pm.state.tmr_halves > 30000000);
+	n = save(w, a, sizeof(a));
+	assert_int_equal(acpi_pm_load(&copy->pm, a, (size_t)n, true, &why), 0);
+	assert_memory_equal(&copy->pm.state, &w->pm.state, sizeof(w->pm.state));
+	free(copy);
+}
+
+/*
+ * A block restored into a VM whose clock was set to the saved time, an
+ * hour of host time later: the SCI is up at once (acpi_pm_irq_sync ran),
+ * the registers and the timer read as the original's, and the next carry
+ * of bit 31 comes at the original's deadline with an SCI.
+ */
+static void test_record_restore_behaves(void **state)
+{
+	struct guest_clock later = { 0 };
+	struct world *w = *state, *copy;
+	u64 saved_at, due, block, timer;
+	u8 rec[128];
+	int n;
+
+	busy_pm(w);
+	n = save(w, rec, sizeof(rec));
+	saved_at = fake_time_ns;
+	fake_time_ns += 3600 * NSEC_PER_SEC;
+	guest_clock_set(&later, saved_at);
+	copy = world_new(&later);
+	copy->nlevels = 0;
+	assert_int_equal(acpi_pm_load(&copy->pm, rec, (size_t)n, true, &(const char *){ 0 }), 0);
+	assert_int_equal(copy->nlevels, 1);
+	assert_true(copy->levels[0]);
+	assert_int_equal(copy->line_seen, ACPI_PM_SCI_IRQ);
+	fake_time_ns = guest_clock_to_host(&later, saved_at + 12345);
+	block = rd(copy, 0, 8);
+	timer = rd(copy, TMR, 4);
+	fake_time_ns = saved_at + 12345;	/* the original's clock: offset 0 */
+	assert_int_equal(block, rd(w, 0, 8));
+	assert_int_equal(timer, rd(w, TMR, 4));
+	fake_time_ns = guest_clock_to_host(&later, saved_at);
+	wr(copy, STS, 2, PWRBTN_STS | WAK_STS);
+	assert_false(sci_now(copy));
+	fake_time_ns = saved_at;
+	wr(w, STS, 2, PWRBTN_STS | WAK_STS);
+	due = acpi_pm_next_deadline(&w->pm);
+	assert_true(due != UINT64_MAX);
+	assert_true(acpi_pm_next_deadline(&copy->pm) == due);
+	acpi_pm_advance(&copy->pm, due - 1);
+	assert_false(sci_now(copy));
+	acpi_pm_advance(&copy->pm, due);
+	acpi_pm_advance(&w->pm, due);
+	assert_true(sci_now(copy));
+	assert_int_equal(copy->pm.state.sts, w->pm.state.sts);
+	free(copy);
+}
+
+/* The state bad holds, saved and loaded into a fresh block: refused for
+ * why, and the SCI not driven. */
+static void refused(const struct acpi_pm_state *bad, const char *why)
+{
+	struct world *src = world_new(&clock), *dst = world_new(&clock);
+	u8 rec[128];
+	int n;
+
+	src->pm.state = *bad;
+	n = save(src, rec, sizeof(rec));
+	dst->nlevels = 0;
+	assert_string_equal(snap_test_refused(pm_load, &dst->pm, &dst->pm.state,
+					      sizeof(dst->pm.state), rec, (size_t)n, -EINVAL), why);
+	assert_int_equal(dst->nlevels, 0);
+	free(src);
+	free(dst);
+}
+
+static void test_record_refusals(void **state)
+{
+	struct world *w = *state, *dst = world_new(&clock);
+	struct acpi_pm_state good, bad;
+	u8 rec[128];
+	int n;
+
+	busy_pm(w);
+	good = w->pm.state;
+	n = save(w, rec, sizeof(rec));
+	dst->nlevels = 0;
+	snap_test_framing(pm_load, &dst->pm, &dst->pm.state, sizeof(dst->pm.state), rec,
+			  (size_t)n);
+	assert_int_equal(dst->nlevels, 0);
+	rec[n - 1] = 2;		/* sci_level, the last byte */
+	assert_string_equal(snap_test_refused(pm_load, &dst->pm, &dst->pm.state,
+					      sizeof(dst->pm.state), rec, (size_t)n, -EINVAL),
+			    "a boolean field is neither 0 nor 1");
+	free(dst);
+
+	bad = good, bad.sts |= 0x0002;
+	refused(&bad, "PM1_STS has bits this hardware never sets");
+	bad = good, bad.en |= 0x0002;
+	refused(&bad, "PM1_EN has reserved bits set");
+	bad = good, bad.cnt |= SCI_EN;
+	refused(&bad, "PM1_CNT has bits other than BM_RLD and SLP_TYP");
+	bad = good, bad.cnt |= SLP_EN;
+	refused(&bad, "PM1_CNT has bits other than BM_RLD and SLP_TYP");
+	bad = good, bad.tmr_halves = UINT64_MAX >> 31;
+	refused(&bad, "the PM timer's carry count is beyond the guest clock's range");
+}
+
+/*
+ * A random guest (accesses of any width anywhere in the block), the power
+ * button and time, sometimes hours at a time: every state loads back
+ * unchanged (no check refuses a reachable state), saves to the same bytes
+ * and has the same deadline.
+ */
+static void test_record_random_states(void **state)
+{
+	static const unsigned sizes[] = { 1, 2, 4, 8 };
+	struct world *w = *state, *copy = world_new(&clock);
+	u64 seed = 0xac91;
+	u8 a[128], b[128];
+
+	for (unsigned i = 0; i < 20000; i++) {
+		u32 r, v;
+		int n;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		r = (u32)(seed >> 32);
+		v = (u32)seed & ~(u32)(SLP_EN | SLP_TYP(ACPI_PM_S5_SLP_TYP));
+		fake_time_ns += r % 16 == 0 ? (r >> 8) % 7200 * NSEC_PER_SEC : (r >> 8) % 1000;
+		switch (r % 4) {
+		case 0: wr(w, (r >> 4) % 16, sizes[(r >> 8) % 4], v); break;
+		case 1: rd(w, (r >> 4) % 16, sizes[(r >> 8) % 4]); break;
+		case 2: acpi_pm_power_button(&w->pm); break;
+		default: acpi_pm_advance(&w->pm, fake_time_ns); break;
+		}
+		w->nlevels = copy->nlevels = 0;
+		n = save(w, a, sizeof(a));
+		assert_int_equal(acpi_pm_load(&copy->pm, a, (size_t)n, true, &(const char *){ 0 }), 0);
+		assert_memory_equal(&copy->pm.state, &w->pm.state, sizeof(w->pm.state));
+		assert_int_equal(save(copy, b, sizeof(b)), n);
+		assert_memory_equal(a, b, (size_t)n);
+		assert_true(acpi_pm_next_deadline(&copy->pm) == acpi_pm_next_deadline(&w->pm));
+	}
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +646,10 @@ int main(void)
 		T(test_reset_register),
 		T(test_hostile_accesses),
 		T(test_snapshot_restore),
+		T(test_record_round_trip),
+		T(test_record_restore_behaves),
+		T(test_record_refusals),
+		T(test_record_random_states),
 #undef T
 	};
 

@@ -12,6 +12,7 @@
 
 #include "devices/i8254.h"
 #include "fake_hw.h"
+#include "snap_test.h"
 
 enum { CH0 = 0, CH1 = 1, CH2 = 2, CTRL = 3 };
 
@@ -92,7 +93,7 @@ static bool out2(void)
 
 static void advance(void)
 {
-	i8254_advance(&pit, fake_time_ns);
+	i8254_advance(&pit, guest_clock_now(&clock));
 }
 
 static void test_reset(void **state)
@@ -688,6 +689,24 @@ static void test_io_ops(void **state)
 	assert_int_equal(i8254_port61_ops.read(&pit, 1, 1), 0xff);
 }
 
+/* One random register access, some time after the last. */
+static void random_step(u64 *seed)
+{
+	u32 r;
+
+	*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+	r = (u32)(*seed >> 32);
+	fake_time_ns += r % 4 == 0 ? (r >> 8) % 100000000 : (r >> 8) % 3000;
+	switch ((r >> 2) % 6) {
+	case 0: wr(CTRL, (u8)(r >> 12)); break;
+	case 1: wr((r >> 12) % 3, (u8)(r >> 16)); break;
+	case 2: rd((r >> 12) % 4); break;
+	case 3: i8254_port61_write(&pit, (u8)(r >> 12)); break;
+	case 4: i8254_port61_read(&pit); break;
+	default: break;
+	}
+}
+
 /*
  * Hostile guest: random writes and reads at random times. After every
  * advance(now) the deadline is in the future (no host timer storm) and
@@ -700,19 +719,8 @@ static void test_random_programming(void **state)
 
 	for (i = 0; i < 20000; i++) {
 		u64 deadline;
-		u32 r;
 
-		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		r = (u32)(seed >> 32);
-		fake_time_ns += r % 4 == 0 ? (r >> 8) % 100000000 : (r >> 8) % 3000;
-		switch ((r >> 2) % 6) {
-		case 0: wr(CTRL, (u8)(r >> 12)); break;
-		case 1: wr((r >> 12) % 3, (u8)(r >> 16)); break;
-		case 2: rd((r >> 12) % 4); break;
-		case 3: i8254_port61_write(&pit, (u8)(r >> 12)); break;
-		case 4: i8254_port61_read(&pit); break;
-		default: break;
-		}
+		random_step(&seed);
 		advance();
 		deadline = i8254_next_deadline(&pit);
 		assert_true(deadline > fake_time_ns);
@@ -753,6 +761,237 @@ static void test_guest_clock_restore(void **state)
 	assert_int_not_equal(count16(CH0), before);
 }
 
+/* --- state records ------------------------------------------------------- */
+
+static struct i8254 copy;	/* a PIT loaded from a record of pit */
+static unsigned copy_pulses;
+static bool copy_line;
+
+static void copy_irq0_set(void *ctx, unsigned l, bool level)
+{
+	if (level && !copy_line)
+		copy_pulses++;
+	copy_line = level;
+}
+
+/* A fresh PIT in a VM whose clock is *c. */
+static void copy_init(const struct guest_clock *c)
+{
+	struct i8254_wiring w = { .irq0 = { .set = copy_irq0_set }, .clock = c };
+
+	copy_pulses = 0;
+	copy_line = false;
+	i8254_init(&copy, &w);
+}
+
+static int pit_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return i8254_load(dev, buf, len, apply, why);
+}
+
+static int save(const struct i8254 *p, u8 *buf, size_t len)
+{
+	int n = i8254_save(p, buf, len);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+/*
+ * Every channel busy: 0 in mode 2 with a new count waiting for the end of
+ * its cycle, 1 in mode 4 with a latched count half read and a latched
+ * status, 2 in mode 3 gated on through port 0x61 with half a new count
+ * written; the refresh bit toggled, edges delivered.
+ */
+static void busy_pit(void)
+{
+	at(100);
+	program(CH0, 2, 1000);
+	at(600);
+	wr(CH0, 500 & 0xff);
+	wr(CH0, 500 >> 8);
+	program(CH1, 4, 3000);
+	wr(CTRL, 0x40);			/* latch channel 1's count */
+	rd(CH1);
+	wr(CTRL, 0xe4);			/* read-back: channel 1's status */
+	i8254_port61_write(&pit, 0x03);
+	program(CH2, 3, 777);
+	at(900);
+	wr(CH2, 0x10);
+	i8254_port61_read(&pit);
+	at(1700);
+	advance();
+	assert_true(pit.state.ch[0].pending);
+	assert_true(pit.state.ch[1].count_latched && pit.state.ch[1].status_latched);
+	assert_true(pit.state.ch[2].write_msb);
+	assert_int_equal(pulses, 1);
+}
+
+/* Saved, loaded into a fresh PIT, saved again: the same bytes and state. */
+static void round_trip(void)
+{
+	u8 a[512], b[512];
+	const char *why = "unset";
+	int n;
+
+	busy_pit();
+	n = save(&pit, a, sizeof(a));
+	copy_init(&clock);
+	assert_int_equal(i8254_load(&copy, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(save(&copy, b, sizeof(b)), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_memory_equal(&copy.state, &pit.state, sizeof(pit.state));
+	assert_int_equal(i8254_save(&pit, a, (size_t)n - 1), -ENOSPC);
+}
+
+/* Early in a VM's life, and late: 380 years on its clock, near its end. */
+static void test_record_round_trip(void **state)
+{
+	round_trip();
+	setup(state);
+	clock.offset_ns = 12000000000000000000ull;
+	round_trip();
+}
+
+/* What a guest reads: channel 1's latched status and count, live counts
+ * of channels 0 and 2, port 0x61 (OUT2, refresh). */
+static void reads(struct i8254 *p, u8 out[8])
+{
+	static const u8 regs[7] = { CH1, CH1, CH1, CH0, CH0, CH2, CH2 };
+
+	for (unsigned i = 0; i < 7; i++)
+		out[i] = i8254_read(p, regs[i]);
+	out[7] = i8254_port61_read(p);
+}
+
+/*
+ * A PIT restored into a VM whose clock was set to the saved time, five
+ * host seconds on: its deadlines are the original's, it pulses IRQ 0 at
+ * each of them as the original does (the pending count taking over on
+ * time), and its latches and counts read the same.
+ */
+static void test_record_restore_behaves(void **state)
+{
+	struct guest_clock later = { 0 };
+	u8 rec[512], want[8], got[8];
+	u64 saved_at, due = 0;
+	int n;
+
+	busy_pit();
+	n = save(&pit, rec, sizeof(rec));
+	saved_at = fake_time_ns;
+	fake_time_ns += 5 * NSEC_PER_SEC;
+	guest_clock_set(&later, saved_at);
+	copy_init(&later);
+	assert_int_equal(i8254_load(&copy, rec, (size_t)n, true, &(const char *){ 0 }), 0);
+	assert_int_equal(copy_pulses, 0);
+	for (unsigned k = 0; k < 6; k++) {
+		due = i8254_next_deadline(&pit);
+		assert_true(i8254_next_deadline(&copy) == due);
+		i8254_advance(&copy, due - 1);
+		assert_int_equal(copy_pulses, k);
+		i8254_advance(&pit, due);
+		i8254_advance(&copy, due);
+		assert_int_equal(pulses, k + 2);
+		assert_int_equal(copy_pulses, k + 1);
+	}
+	fake_time_ns = due + 1234;		/* the original's clock: offset 0 */
+	reads(&pit, want);
+	fake_time_ns = guest_clock_to_host(&later, due + 1234);
+	reads(&copy, got);
+	assert_memory_equal(got, want, sizeof(want));
+}
+
+/* The state bad holds, saved and loaded into a fresh PIT: refused for why. */
+static void refused(const struct i8254_state *bad, const char *why)
+{
+	struct i8254 src = pit;
+	u8 rec[512];
+	int n;
+
+	src.state = *bad;
+	n = save(&src, rec, sizeof(rec));
+	copy_init(&clock);
+	assert_string_equal(snap_test_refused(pit_load, &copy, &copy.state, sizeof(copy.state),
+					      rec, (size_t)n, -EINVAL), why);
+}
+
+static void test_record_refusals(void **state)
+{
+	u64 last_tick = (u64)((unsigned __int128)UINT64_MAX * I8254_HZ / 1000000000u);
+	struct i8254_state good, bad;
+	u8 rec[512];
+	int n;
+
+	busy_pit();
+	good = pit.state;
+	n = save(&pit, rec, sizeof(rec));
+	copy_init(&clock);
+	snap_test_framing(pit_load, &copy, &copy.state, sizeof(copy.state), rec, (size_t)n);
+	rec[SNAP_HDR_LEN + 29] = 2;	/* channel 0's pending */
+	assert_string_equal(snap_test_refused(pit_load, &copy, &copy.state, sizeof(copy.state),
+					      rec, (size_t)n, -EINVAL),
+			    "a boolean field is neither 0 nor 1");
+
+	bad = good, bad.ch[0].ctrl |= 0x40;
+	refused(&bad, "a PIT channel's control word has bits 7:6 set");
+	bad = good, bad.ch[1].ctrl &= ~0x30;
+	refused(&bad, "a PIT channel's access mode is the latch command");
+	bad = good, bad.ch[0].reload = 65537;
+	refused(&bad, "a PIT count is above 65536");
+	bad = good, bad.ch[2].start = 70000;
+	refused(&bad, "a PIT count is above 65536");
+	bad = good, bad.ch[2].reload = 0;
+	refused(&bad, "an armed PIT channel has no count");
+	bad = good, bad.ch[1].armed = false;
+	refused(&bad, "a PIT channel counts with no count written");
+	bad = good, bad.ch[0].period = 0;
+	refused(&bad, "a PIT channel in mode 2 or 3 has a period of 0");
+	bad = good, bad.ch[1].pending = true;
+	refused(&bad, "a PIT count is pending outside a running mode 2 or 3 cycle");
+	bad = good, bad.ch[0].switch_tick = bad.ch[0].load_tick;
+	refused(&bad, "a PIT count is pending outside a running mode 2 or 3 cycle");
+	bad = good, bad.ch[1].load_tick = UINT64_MAX - 10;
+	refused(&bad, "a PIT tick is beyond the guest clock's range");
+	bad = good, bad.irq_tick = UINT64_MAX / 2;
+	refused(&bad, "a PIT tick is beyond the guest clock's range");
+	/* Within the clock's range, but its count would end past it. */
+	bad = good, bad.ch[1].load_tick = last_tick - 100;
+	refused(&bad, "a PIT tick is beyond the guest clock's range");
+	bad = good, bad.port61 |= 0x10;
+	refused(&bad, "port 0x61 holds bits that are not written");
+	bad = good, bad.ch[1].gate = false;
+	refused(&bad, "PIT gate 0 or 1 is low");
+	bad = good, bad.ch[2].gate = false;
+	refused(&bad, "PIT gate 2 is not port 0x61 bit 0");
+}
+
+/*
+ * Every state the random guest of test_random_programming reaches loads
+ * back unchanged (no check refuses a reachable state), saves to the same
+ * bytes and has the same deadline.
+ */
+static void test_record_random_states(void **state)
+{
+	u64 seed = 0x8254;
+	u8 a[512], b[512];
+
+	copy_init(&clock);
+	for (unsigned i = 0; i < 20000; i++) {
+		int n;
+
+		random_step(&seed);
+		advance();
+		n = save(&pit, a, sizeof(a));
+		assert_int_equal(i8254_load(&copy, a, (size_t)n, true, &(const char *){ 0 }), 0);
+		assert_memory_equal(&copy.state, &pit.state, sizeof(pit.state));
+		assert_int_equal(save(&copy, b, sizeof(b)), n);
+		assert_memory_equal(a, b, (size_t)n);
+		assert_true(i8254_next_deadline(&copy) == i8254_next_deadline(&pit));
+	}
+}
+
 #define PIT_TEST(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -788,6 +1027,10 @@ int main(void)
 		PIT_TEST(test_guest_clock_restore),
 		PIT_TEST(test_io_ops),
 		PIT_TEST(test_random_programming),
+		PIT_TEST(test_record_round_trip),
+		PIT_TEST(test_record_restore_behaves),
+		PIT_TEST(test_record_refusals),
+		PIT_TEST(test_record_random_states),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 
 #include "devices/mc146818.h"
 #include "fake_hw.h"
+#include "snap_test.h"
 
 enum { SEC = 0, SEC_ALARM = 1, MIN = 2, MIN_ALARM = 3, HOUR = 4, HOUR_ALARM = 5,
        WDAY = 6, MDAY = 7, MONTH = 8, YEAR = 9, REG_A = 0x0a, REG_B = 0x0b,
@@ -572,6 +573,24 @@ static void test_io_ops(void **state)
 	assert_int_equal(mc146818_io_ops.read(&rtc, 0, 1), REG_D);
 }
 
+/* One random register access, some time after the last. */
+static void random_step(u64 *seed)
+{
+	u32 r;
+	u8 idx;
+
+	*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+	r = (u32)(*seed >> 32);
+	fake_time_ns += r % 8 == 0 ? (r >> 4) % (3000 * MS) : (r >> 4) % (2 * MS);
+	idx = (u8)((r >> 8) % 16);
+	if (idx == 14)
+		idx = CENTURY;
+	if ((r >> 16) & 1)
+		wr(idx, (u8)(r >> 20));
+	else
+		rd(idx);
+}
+
 /*
  * Random register traffic: after advance(now) the deadline is never in
  * the past, and the line always equals register C's IRQF.
@@ -582,22 +601,214 @@ static void test_random(void **state)
 	unsigned i;
 
 	for (i = 0; i < 20000; i++) {
-		u32 r;
-		u8 idx;
-
-		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		r = (u32)(seed >> 32);
-		fake_time_ns += r % 8 == 0 ? (r >> 4) % (3000 * MS) : (r >> 4) % (2 * MS);
-		idx = (u8)((r >> 8) % 16);
-		if (idx == 14)
-			idx = CENTURY;
-		if ((r >> 16) & 1)
-			wr(idx, (u8)(r >> 20));
-		else
-			rd(idx);
+		random_step(&seed);
 		advance();
 		assert_true(mc146818_next_deadline(&rtc) > fake_time_ns);
 		assert_int_equal(line, !!(rtc.state.cmos[REG_C] & 0x80));
+	}
+}
+
+/* --- state records ------------------------------------------------------- */
+
+static struct mc146818 copy;	/* an RTC loaded from a record of rtc */
+static bool copy_line;
+static unsigned copy_sets;
+
+static void copy_irq_set(void *ctx, unsigned l, bool level)
+{
+	assert_int_equal(l, 8);
+	copy_sets++;
+	copy_line = level;
+}
+
+/* A fresh RTC (showing another time) in a VM whose clock is *c. */
+static void copy_init(const struct guest_clock *c)
+{
+	struct mc146818_wiring w = { .irq = { .set = copy_irq_set, .line = 8 }, .clock = c };
+
+	copy_line = false;
+	copy_sets = 0;
+	mc146818_init(&copy, 86400, &w);
+}
+
+static int rtc_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return mc146818_load(dev, buf, len, apply, why);
+}
+
+static int save(const struct mc146818 *r, u8 *buf, size_t len)
+{
+	int n = mc146818_save(r, buf, len);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+/*
+ * Periodic (2 Hz), alarm (00:00:05) and update interrupts enabled, a
+ * periodic flag up (IRQ 8 high), CMOS RAM filled, register 0x40 selected
+ * with NMI disabled.
+ */
+static void busy_rtc(void)
+{
+	wr(SEC_ALARM, 0x05);
+	wr(MIN_ALARM, 0x00);
+	wr(HOUR_ALARM, 0x00);
+	wr(REG_A, 0x2f);
+	wr(REG_B, 0x72);
+	mc146818_set_mem_size(&rtc, 1 * GiB, 2 * GiB);
+	assert_int_equal(mc146818_cmos_set(&rtc, 0x40, 0x99), 0);
+	at(600 * MS);
+	advance();
+	assert_true(line);
+	mc146818_write(&rtc, 0, 0x80 | 0x40);
+}
+
+static void test_record_round_trip(void **state)
+{
+	u8 a[256], b[256];
+	const char *why = "unset";
+	int n;
+
+	busy_rtc();
+	n = save(&rtc, a, sizeof(a));
+	copy_init(&clock);
+	assert_int_equal(mc146818_load(&copy, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(save(&copy, b, sizeof(b)), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_memory_equal(&copy.state, &rtc.state, sizeof(rtc.state));
+	assert_int_equal(mc146818_save(&rtc, a, (size_t)n - 1), -ENOSPC);
+}
+
+/* Every register a guest reads (0x00-0x0d, the century, RAM at 0x40),
+ * then the index port. Reading C acknowledges. */
+static void read_all(struct mc146818 *r, u8 out[17])
+{
+	for (unsigned i = 0; i <= REG_D; i++) {
+		mc146818_write(r, 0, (u8)i);
+		out[i] = mc146818_read(r, 1);
+	}
+	mc146818_write(r, 0, CENTURY);
+	out[14] = mc146818_read(r, 1);
+	mc146818_write(r, 0, 0xc0);
+	out[15] = mc146818_read(r, 1);
+	out[16] = mc146818_read(r, 0);
+}
+
+/*
+ * An RTC restored into a VM whose clock was set to the saved time, a
+ * minute of host time later: IRQ 8 is up at once (mc146818_irq_sync
+ * ran), it shows the original's time, and its periodic, update and
+ * alarm interrupts come at the original's deadlines with the same flags.
+ */
+static void test_record_restore_behaves(void **state)
+{
+	struct guest_clock later = { 0 };
+	u8 rec[256], want[17], got[17];
+	u64 saved_at, due;
+	unsigned alarms = 0;
+	int n;
+
+	busy_rtc();
+	n = save(&rtc, rec, sizeof(rec));
+	saved_at = fake_time_ns;
+	fake_time_ns += 60 * NSEC_PER_SEC;
+	guest_clock_set(&later, saved_at);
+	copy_init(&later);
+	assert_int_equal(mc146818_load(&copy, rec, (size_t)n, true, &(const char *){ 0 }), 0);
+	assert_int_equal(copy_sets, 1);
+	assert_true(copy_line);
+	assert_int_equal(mc146818_read(&copy, 0), 0xc0);
+	due = saved_at;
+	for (unsigned k = 0; k < 24; k++) {
+		fake_time_ns = due;			/* the original's clock: offset 0 */
+		read_all(&rtc, want);
+		fake_time_ns = guest_clock_to_host(&later, due);
+		read_all(&copy, got);
+		assert_memory_equal(got, want, sizeof(want));
+		assert_false(copy_line);		/* register C was read */
+		due = mc146818_next_deadline(&rtc);
+		assert_true(due != UINT64_MAX);
+		assert_true(mc146818_next_deadline(&copy) == due);
+		mc146818_advance(&rtc, due);
+		mc146818_advance(&copy, due);
+		assert_true(line);
+		assert_true(copy_line);
+		alarms += !!(rtc.state.cmos[REG_C] & 0x20);
+	}
+	assert_true(alarms > 0);
+}
+
+/* The state bad holds, saved and loaded into a fresh RTC: refused for why. */
+static void refused(const struct mc146818_state *bad, const char *why)
+{
+	struct mc146818 src = rtc;
+	u8 rec[256];
+	int n;
+
+	src.state = *bad;
+	n = save(&src, rec, sizeof(rec));
+	copy_init(&clock);
+	assert_string_equal(snap_test_refused(rtc_load, &copy, &copy.state, sizeof(copy.state),
+					      rec, (size_t)n, -EINVAL), why);
+	assert_int_equal(copy_sets, 0);
+}
+
+static void test_record_refusals(void **state)
+{
+	struct mc146818_state good, bad;
+	u8 rec[256];
+	int n;
+
+	busy_rtc();
+	good = rtc.state;
+	n = save(&rtc, rec, sizeof(rec));
+	copy_init(&clock);
+	snap_test_framing(rtc_load, &copy, &copy.state, sizeof(copy.state), rec, (size_t)n);
+	assert_int_equal(copy_sets, 0);
+	rec[SNAP_HDR_LEN + 128] = 0x80;	/* the index */
+	assert_string_equal(snap_test_refused(rtc_load, &copy, &copy.state, sizeof(copy.state),
+					      rec, (size_t)n, -EINVAL),
+			    "the RTC's index is outside its 128 bytes");
+	rec[SNAP_HDR_LEN + 128] = 0x40;
+	rec[SNAP_HDR_LEN + 129] = 2;	/* nmi_disabled */
+	assert_string_equal(snap_test_refused(rtc_load, &copy, &copy.state, sizeof(copy.state),
+					      rec, (size_t)n, -EINVAL),
+			    "a boolean field is neither 0 nor 1");
+
+	bad = good, bad.index = 0xff;
+	refused(&bad, "the RTC's index is outside its 128 bytes");
+	bad = good, bad.cmos[REG_A] |= 0x80;
+	refused(&bad, "RTC register A holds UIP");
+	bad = good, bad.cmos[REG_C] |= 0x01;
+	refused(&bad, "RTC register C has bits 3:0 set");
+	bad = good, bad.cmos[REG_C] &= ~0x80;		/* PF with PIE: IRQF must be up */
+	refused(&bad, "RTC register C's IRQF does not follow its flags");
+	bad = good, bad.cmos[REG_C] = 0x80;		/* IRQF with no flag */
+	refused(&bad, "RTC register C's IRQF does not follow its flags");
+}
+
+/* Every state of test_random's guest loads back unchanged, saves to the
+ * same bytes and has the same deadline and line. */
+static void test_record_random_states(void **state)
+{
+	u64 seed = 146818;
+	u8 a[256], b[256];
+
+	copy_init(&clock);
+	for (unsigned i = 0; i < 20000; i++) {
+		int n;
+
+		random_step(&seed);
+		advance();
+		n = save(&rtc, a, sizeof(a));
+		assert_int_equal(mc146818_load(&copy, a, (size_t)n, true, &(const char *){ 0 }), 0);
+		assert_memory_equal(&copy.state, &rtc.state, sizeof(rtc.state));
+		assert_int_equal(save(&copy, b, sizeof(b)), n);
+		assert_memory_equal(a, b, (size_t)n);
+		assert_true(mc146818_next_deadline(&copy) == mc146818_next_deadline(&rtc));
+		assert_int_equal(copy_line, line);
 	}
 }
 
@@ -630,6 +841,10 @@ int main(void)
 		RTC_TEST(test_snapshot_restore),
 		RTC_TEST(test_io_ops),
 		RTC_TEST(test_random),
+		RTC_TEST(test_record_round_trip),
+		RTC_TEST(test_record_restore_behaves),
+		RTC_TEST(test_record_refusals),
+		RTC_TEST(test_record_random_states),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "devices/ns16550.h"
+#include "snap_test.h"
 
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2,
        LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
@@ -38,13 +39,20 @@ static void world_irq(void *ctx, unsigned line, bool level)
 	w->line_seen = line;
 }
 
-static int world_setup(void **state)
+/* A fresh UART whose irq is line `line` of its own world. */
+static struct world *world_new(unsigned line)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct irq_line irq = { .set = world_irq, .ctx = w, .line = 4 };
+	struct irq_line irq = { .set = world_irq, .ctx = w, .line = line };
 
+	assert_non_null(w);
 	ns16550_init(&w->uart, world_tx, w, &irq);
-	*state = w;
+	return w;
+}
+
+static int world_setup(void **state)
+{
+	*state = world_new(4);
 	return 0;
 }
 
@@ -497,6 +505,196 @@ static void test_snapshot_restore(void **state)
 	assert_int_equal(rd(w, DLL), 12);
 }
 
+/* --- state records ------------------------------------------------------- */
+
+static int uart_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return ns16550_load(dev, buf, len, apply, why);
+}
+
+/*
+ * Something in every register: a divisor, 7E1 with break, FIFOs at
+ * trigger 8 with DMA mode, a wrapped RX ring that overran, loopback with
+ * latched modem deltas, every interrupt enabled (line status pending).
+ */
+static void busy_uart(struct world *w)
+{
+	unsigned i;
+
+	wr(w, LCR, 0x80);
+	wr(w, DLL, 12);
+	wr(w, DLM, 0x34);
+	wr(w, LCR, 0x5a);
+	wr(w, SCR, 0xa5);
+	wr(w, FCR, 0x89);
+	for (i = 0; i < 10; i++)
+		ns16550_rx_push(&w->uart, 'a' + i);
+	for (i = 0; i < 6; i++)
+		rd(w, RBR);
+	for (i = 0; i < 13; i++)
+		ns16550_rx_push(&w->uart, 'A' + i);	/* the last one overruns */
+	wr(w, MCR, 0x14);	/* loopback, OUT1: RI on, CTS DSR DCD off */
+	wr(w, IER, 0x0f);
+	assert_int_equal(w->uart.state.rx_head, 6);
+	assert_int_equal(w->uart.state.rx_count, 16);
+	assert_true(irq_now(w));
+}
+
+static int save(const struct world *w, u8 *buf, size_t len)
+{
+	int n = ns16550_save(&w->uart, buf, len);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+/* Saved, loaded into a fresh UART, saved again: the same bytes and state. */
+static void test_record_round_trip(void **state)
+{
+	struct world *w = *state, *copy = world_new(4);
+	u8 a[128], b[128];
+	const char *why = "unset";
+	int n;
+
+	busy_uart(w);
+	n = save(w, a, sizeof(a));
+	assert_int_equal(ns16550_load(&copy->uart, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(save(copy, b, sizeof(b)), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_memory_equal(&copy->uart.state, &w->uart.state, sizeof(w->uart.state));
+	assert_int_equal(ns16550_save(&w->uart, a, (size_t)n - 1), -ENOSPC);
+	free(copy);
+}
+
+/*
+ * The copy is the UART: loading drives its own line high (the line status
+ * interrupt was pending), and every register then reads as on the
+ * original, the FIFO's bytes in order, the line following on both.
+ */
+static void test_record_restore_behaves(void **state)
+{
+	static const u8 script[] = { IIR, LSR, IIR, MSR, MSR, IIR, RBR, IIR, RBR, RBR, RBR, RBR,
+				     RBR, RBR, RBR, RBR, RBR, RBR, RBR, RBR, RBR, RBR, RBR,
+				     LSR, IIR, RBR, IIR, SCR, LCR, MCR, IER };
+	struct world *w = *state, *copy = world_new(3);
+	u8 rec[128];
+	int n;
+
+	busy_uart(w);
+	n = save(w, rec, sizeof(rec));
+	assert_int_equal(ns16550_load(&copy->uart, rec, (size_t)n, true, &(const char *){ 0 }), 0);
+	assert_int_equal(copy->nlevels, 1);	/* ns16550_irq_sync ran */
+	assert_true(copy->levels[0]);
+	assert_int_equal(copy->line_seen, 3);
+	for (size_t i = 0; i < sizeof(script); i++) {
+		assert_int_equal(rd(copy, script[i]), rd(w, script[i]));
+		assert_int_equal(irq_now(copy), irq_now(w));
+	}
+	wr(w, THR, 'x');	/* loopback: into the FIFO */
+	wr(copy, THR, 'x');
+	assert_int_equal(rd(copy, RBR), 'x');
+	assert_int_equal(rd(w, RBR), 'x');
+	wr(w, LCR, 0xda);
+	wr(copy, LCR, 0xda);
+	assert_int_equal(rd(copy, DLL), 12);
+	assert_int_equal(rd(copy, DLM), 0x34);
+	free(copy);
+}
+
+/* The state bad holds, saved and loaded into a fresh UART: refused for
+ * why, the UART and its line untouched. */
+static void refused(const struct ns16550_state *bad, const char *why)
+{
+	struct world *src = world_new(4), *dst = world_new(4);
+	u8 rec[128];
+	int n;
+
+	src->uart.state = *bad;
+	n = save(src, rec, sizeof(rec));
+	assert_string_equal(snap_test_refused(uart_load, &dst->uart, &dst->uart.state,
+					      sizeof(dst->uart.state), rec, (size_t)n, -EINVAL), why);
+	assert_int_equal(dst->nlevels, 0);
+	free(src);
+	free(dst);
+}
+
+static void test_record_refusals(void **state)
+{
+	struct world *w = *state, *dst = world_new(4);
+	struct ns16550_state good, bad;
+	u8 rec[128];
+	int n;
+
+	busy_uart(w);
+	good = w->uart.state;
+	n = save(w, rec, sizeof(rec));
+	snap_test_framing(uart_load, &dst->uart, &dst->uart.state, sizeof(dst->uart.state),
+			  rec, (size_t)n);
+	assert_int_equal(dst->nlevels, 0);
+	/* One byte of the payload: thre_pending (offset 9) is no boolean,
+	 * rx_head (offset 11) points past the FIFO. */
+	rec[SNAP_HDR_LEN + 9] = 2;
+	assert_string_equal(snap_test_refused(uart_load, &dst->uart, &dst->uart.state,
+					      sizeof(dst->uart.state), rec, (size_t)n, -EINVAL),
+			    "a boolean field is neither 0 nor 1");
+	rec[SNAP_HDR_LEN + 9] = 1;
+	rec[SNAP_HDR_LEN + 11] = 0xff;
+	assert_string_equal(snap_test_refused(uart_load, &dst->uart, &dst->uart.state,
+					      sizeof(dst->uart.state), rec, (size_t)n, -EINVAL),
+			    "the RX FIFO head is outside the FIFO");
+	free(dst);
+
+	bad = good, bad.rx_head = NS16550_FIFO_SIZE;
+	refused(&bad, "the RX FIFO head is outside the FIFO");
+	bad = good, bad.rx_count = NS16550_FIFO_SIZE + 1;
+	refused(&bad, "the RX FIFO holds more than 16 bytes");
+	bad = good, bad.ier = 0x1f;
+	refused(&bad, "IER has bits 7:4 set");
+	bad = good, bad.mcr = 0x34;
+	refused(&bad, "MCR has bits 7:5 set");
+	bad = good, bad.lsr_err = 0x04;
+	refused(&bad, "LSR holds an error other than overrun");
+	bad = good, bad.fcr = 0x8b;
+	refused(&bad, "FCR holds bits the UART does not keep");
+	bad = good, bad.fcr = 0x80;
+	refused(&bad, "FCR holds bits the UART does not keep");
+	bad = good, bad.msr = 0xb0 | 0x0b;
+	refused(&bad, "MSR's line bits do not follow MCR");
+}
+
+/*
+ * Whatever a guest and the console do, the state is one a record carries:
+ * after each step of a random walk it loads back unchanged (no check
+ * refuses a reachable state) and saves to the same bytes.
+ */
+static void test_record_random_states(void **state)
+{
+	struct world *w = *state, *copy = world_new(4);
+	u64 seed = 0x16550;
+	u8 a[128], b[128];
+
+	for (unsigned i = 0; i < 5000; i++) {
+		u32 r;
+		int n;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		r = (u32)(seed >> 32);
+		switch (r % 4) {
+		case 0: wr(w, (r >> 8) % 8, (u8)(r >> 16)); break;
+		case 1: rd(w, (r >> 8) % 8); break;
+		default: ns16550_rx_push(&w->uart, (u8)(r >> 8)); break;
+		}
+		w->ntx = w->nlevels = copy->nlevels = 0;
+		n = save(w, a, sizeof(a));
+		assert_int_equal(ns16550_load(&copy->uart, a, (size_t)n, true, &(const char *){ 0 }), 0);
+		assert_memory_equal(&copy->uart.state, &w->uart.state, sizeof(w->uart.state));
+		assert_int_equal(save(copy, b, sizeof(b)), n);
+		assert_memory_equal(a, b, (size_t)n);
+	}
+	free(copy);
+}
+
 /* No tx callback and no irq line: everything still works, silently. */
 static void test_unwired(void **state)
 {
@@ -534,6 +732,10 @@ int main(void)
 		UART_TEST(test_linux_autoconfig),
 		UART_TEST(test_io_ops),
 		UART_TEST(test_snapshot_restore),
+		UART_TEST(test_record_round_trip),
+		UART_TEST(test_record_restore_behaves),
+		UART_TEST(test_record_refusals),
+		UART_TEST(test_record_random_states),
 		cmocka_unit_test(test_unwired),
 	};
 

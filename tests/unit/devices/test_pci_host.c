@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "devices/pci_host.h"
+#include "snap_test.h"
 
 /* Port offsets in the 0xcf8 range. */
 enum { ADDR = 0, DATA = 4 };
@@ -366,6 +367,176 @@ static void test_snapshot(void **state)
 	free(h2);
 }
 
+/* --- state records ------------------------------------------------------- */
+
+static int host_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return pci_host_load(dev, buf, len, apply, why);
+}
+
+static struct pci_host *host_new(void)
+{
+	struct pci_host *h = malloc(sizeof(*h));
+
+	assert_non_null(h);
+	pci_host_init(h);
+	return h;
+}
+
+static int save(const struct pci_host *h, u8 *buf, size_t len)
+{
+	int n = pci_host_save(h, buf, len);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+/*
+ * The bridge's command register written (I/O, bus master, SERR), a
+ * master abort latched in its status, a probe function at 03.1 and
+ * CONFIG_ADDRESS left pointing at its interrupt line register.
+ */
+static void busy_host(struct pci_host *h, struct probe *p)
+{
+	assert_int_equal(pci_host_add(h, PCI_DEVFN(3, 1), &probe_ops, p), 0);
+	out(h, ADDR, 4, cfg_addr(0, 0, 0, PCI_COMMAND));
+	out(h, DATA, 2, PCI_COMMAND_IO | PCI_COMMAND_MASTER | PCI_COMMAND_SERR);
+	pci_cfg_set(&h->state.bridge, PCI_STATUS, 2, 0x0280 | 0x2000);
+	out(h, ADDR, 4, cfg_addr(0, 3, 1, PCI_INTERRUPT_LINE));
+}
+
+static void test_record_round_trip(void **state)
+{
+	struct pci_host *h = *state, *copy = host_new();
+	struct probe p = { 0 };
+	u8 a[1024], b[1024];
+	const char *why = "unset";
+	int n;
+
+	busy_host(h, &p);
+	n = save(h, a, sizeof(a));
+	assert_int_equal(pci_host_load(copy, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(save(copy, b, sizeof(b)), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_memory_equal(&copy->state, &h->state, sizeof(h->state));
+	assert_int_equal(pci_host_save(h, a, (size_t)n - 1), -ENOSPC);
+	free(copy);
+}
+
+/*
+ * A loaded host reads and writes as the original, through its own
+ * functions: the wiring is not in the record, so CONFIG_DATA reaches the
+ * copy's probe at 03.1, and a function only the original has is absent.
+ */
+static void test_record_restore_behaves(void **state)
+{
+	struct pci_host *h = *state, *copy = host_new();
+	struct probe p = { .value = 0x0100010b }, mine = { .value = 0x0100010b }, other = { 0 };
+	u8 rec[1024];
+	int n;
+
+	busy_host(h, &p);
+	assert_int_equal(pci_host_add(h, PCI_DEVFN(5, 0), &probe_ops, &other), 0);
+	n = save(h, rec, sizeof(rec));
+	assert_int_equal(pci_host_add(copy, PCI_DEVFN(3, 1), &probe_ops, &mine), 0);
+	assert_int_equal(pci_host_load(copy, rec, (size_t)n, true, &(const char *){ 0 }), 0);
+	assert_int_equal(in(copy, ADDR, 4), in(h, ADDR, 4));
+	assert_int_equal(in(copy, DATA + 1, 1), 0x01);	/* interrupt pin, from the probe */
+	assert_int_equal(mine.reads, 1);
+	assert_int_equal(mine.reg, PCI_INTERRUPT_LINE);
+	out(copy, DATA, 1, 11);
+	assert_int_equal(mine.writes, 1);
+	assert_int_equal(p.writes, 0);
+	assert_int_equal(cfg_read32(copy, 0, 0, PCI_COMMAND), cfg_read32(h, 0, 0, PCI_COMMAND));
+	assert_int_equal(cfg_read32(copy, 0, 0, PCI_COMMAND) >> 16, 0x2280);
+	out(copy, DATA + 2, 2, 0x2000);			/* the latched error clears */
+	assert_int_equal(cfg_read32(copy, 0, 0, PCI_COMMAND) >> 16, 0x0280);
+	assert_int_equal(cfg_read32(copy, 0, 0, 0), 0x12378086);
+	assert_int_equal(cfg_read32(copy, 5, 0, 0), 0xffffffff);
+	assert_int_equal(other.reads, 0);
+	free(copy);
+}
+
+/* The state bad holds, saved and loaded into a fresh host: refused for why. */
+static void refused(const struct pci_host_state *bad, const char *why)
+{
+	struct pci_host *src = host_new(), *dst = host_new();
+	u8 rec[1024];
+	int n;
+
+	src->state = *bad;
+	n = save(src, rec, sizeof(rec));
+	assert_string_equal(snap_test_refused(host_load, dst, &dst->state, sizeof(dst->state), rec,
+					      (size_t)n, -EINVAL), why);
+	free(src);
+	free(dst);
+}
+
+static void test_record_refusals(void **state)
+{
+	struct pci_host *h = *state, *dst = host_new();
+	struct pci_host_state good, bad;
+	struct probe p = { 0 };
+	u8 rec[1024];
+	int n;
+
+	busy_host(h, &p);
+	good = h->state;
+	n = save(h, rec, sizeof(rec));
+	snap_test_framing(host_load, dst, &dst->state, sizeof(dst->state), rec, (size_t)n);
+	rec[SNAP_HDR_LEN + 4] = 0x86 ^ 1;	/* the vendor ID's low byte */
+	assert_string_equal(snap_test_refused(host_load, dst, &dst->state, sizeof(dst->state), rec,
+					      (size_t)n, -EINVAL),
+			    "a read-only bit of the bridge's configuration space differs");
+	free(dst);
+
+	bad = good, bad.config_address |= 0x01;
+	refused(&bad, "CONFIG_ADDRESS has reserved bits set");
+	bad = good, bad.config_address |= 0x40000000;
+	refused(&bad, "CONFIG_ADDRESS has reserved bits set");
+	bad = good, bad.bridge.wmask[PCI_VENDOR_ID] = 0xff;
+	refused(&bad, "the bridge's write masks are not this bridge's");
+	bad = good, bad.bridge.w1cmask[PCI_STATUS + 1] = 0;
+	refused(&bad, "the bridge's write masks are not this bridge's");
+	bad = good, bad.bridge.bytes[PCI_CLASS_CODE + 2] = 0x02;
+	refused(&bad, "a read-only bit of the bridge's configuration space differs");
+	bad = good, bad.bridge.bytes[PCI_COMMAND] |= 0x08;	/* special cycles: read-only */
+	refused(&bad, "a read-only bit of the bridge's configuration space differs");
+	bad = good, bad.bridge.bytes[PCI_BAR0 + 1] = 0x10;
+	refused(&bad, "a read-only bit of the bridge's configuration space differs");
+}
+
+/* Random port traffic: every state loads back unchanged (no check refuses
+ * a reachable state) and saves to the same bytes. */
+static void test_record_random_states(void **state)
+{
+	static const unsigned sizes[] = { 1, 2, 4 };
+	struct pci_host *h = *state, *copy = host_new();
+	u64 seed = 0xcf8;
+	u8 a[1024], b[1024];
+
+	for (unsigned i = 0; i < 20000; i++) {
+		u32 r, v;
+		int n;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		r = (u32)(seed >> 32);
+		v = (u32)seed;
+		switch (r % 3) {
+		case 0: out(h, ADDR, 4, r % 8 ? cfg_addr(0, 0, 0, (r >> 8) & 0xfc) : v); break;
+		case 1: out(h, DATA + (r >> 4) % 4, sizes[(r >> 8) % 3], v); break;
+		default: in(h, (r >> 4) % 8, sizes[(r >> 8) % 3]); break;
+		}
+		n = save(h, a, sizeof(a));
+		assert_int_equal(pci_host_load(copy, a, (size_t)n, true, &(const char *){ 0 }), 0);
+		assert_memory_equal(&copy->state, &h->state, sizeof(h->state));
+		assert_int_equal(save(copy, b, sizeof(b)), n);
+		assert_memory_equal(a, b, (size_t)n);
+	}
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +554,10 @@ int main(void)
 		cmocka_unit_test(test_bar_rejects),
 		T(test_hostile_port_accesses),
 		T(test_snapshot),
+		T(test_record_round_trip),
+		T(test_record_restore_behaves),
+		T(test_record_refusals),
+		T(test_record_random_states),
 #undef T
 	};
 

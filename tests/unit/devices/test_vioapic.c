@@ -8,6 +8,7 @@
 
 #include "devices/vioapic.h"
 #include "devices/vlapic.h"
+#include "snap_test.h"
 
 enum { IOREGSEL = 0x00, IOWIN = 0x10 };
 enum { IOAPICID = 0x00, IOAPICVER = 0x01, IOAPICARB = 0x02, IOREDTBL = 0x10 };
@@ -43,13 +44,19 @@ static void world_deliver(void *ctx, u32 dest, bool logical, u8 mode, u8 vector,
 	w->msgs[w->n++] = (struct msg){ dest, logical, mode, vector, level };
 }
 
-static int world_setup(void **state)
+static struct world *world_new(void)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct vioapic_wiring wiring = { .deliver = world_deliver, .ctx = w };
 
+	assert_non_null(w);
 	vioapic_init(&w->io, &wiring);
-	*state = w;
+	return w;
+}
+
+static int world_setup(void **state)
+{
+	*state = world_new();
 	return 0;
 }
 
@@ -386,6 +393,187 @@ static void test_snapshot_restore(void **state)
 	assert_int_equal(w->n, 2);
 }
 
+/* --- state records ------------------------------------------------------- */
+
+static int ioapic_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return vioapic_load(dev, buf, len, apply, why);
+}
+
+static int save(const struct world *w, u8 *buf, size_t len)
+{
+	int n = vioapic_save(&w->io, buf, len);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+/*
+ * ID 10; pin 1 edge to logical 0x03; pin 4 NMI; pin 9 level, active low,
+ * asserted and sent (remote IRR set); pin 10 level, asserted but masked;
+ * pin 12's line high on an edge entry; IOREGSEL left on pin 9's high word.
+ */
+static void busy_ioapic(struct world *w)
+{
+	reg_wr(w, IOAPICID, 0x0a000000);
+	redir_wr(w, 1, DEST(0x03) | LOGICAL | 0x31);
+	redir_wr(w, 4, DEST(0) | DM(VLAPIC_DM_NMI) | 0x02);
+	vioapic_set_irq(&w->io, 9, true);
+	redir_wr(w, 9, DEST(1) | LEVEL | ACTIVE_LOW | 0x49);
+	vioapic_set_irq(&w->io, 9, false);
+	redir_wr(w, 10, DEST(2) | MASKED | LEVEL | DM(VLAPIC_DM_LOWEST) | 0x4a);
+	vioapic_set_irq(&w->io, 10, true);
+	vioapic_set_irq(&w->io, 12, true);
+	vioapic_mmio_write(&w->io, IOREGSEL, 4, IOREDTBL + 19);
+	assert_int_equal(w->n, 1);
+	assert_true(w->io.state.redir[9] & REMOTE_IRR);
+}
+
+static void test_record_round_trip(void **state)
+{
+	struct world *w = *state, *copy = world_new();
+	u8 a[256], b[256];
+	const char *why = "unset";
+	int n;
+
+	busy_ioapic(w);
+	n = save(w, a, sizeof(a));
+	assert_int_equal(vioapic_load(&copy->io, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(save(copy, b, sizeof(b)), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_memory_equal(&copy->io.state, &w->io.state, sizeof(w->io.state));
+	assert_int_equal(vioapic_save(&w->io, a, (size_t)n - 1), -ENOSPC);
+	free(copy);
+}
+
+/* EOIs, an unmask, edges and register reads, as a guest and its devices do. */
+static void script(struct world *w, u32 out[4])
+{
+	out[0] = (u32)vioapic_mmio_read(&w->io, IOWIN, 4);
+	vioapic_eoi(&w->io, 0x49);		/* pin 9 still asserted: sent again */
+	redir_wr(w, 10, DEST(2) | LEVEL | DM(VLAPIC_DM_LOWEST) | 0x4a);
+	vioapic_set_irq(&w->io, 1, true);
+	vioapic_set_irq(&w->io, 4, true);
+	vioapic_set_irq(&w->io, 12, false);
+	out[1] = reg_rd(w, IOAPICID);
+	out[2] = (u32)redir_rd(w, 10);
+	out[3] = (u32)redir_rd(w, 9);
+}
+
+/*
+ * A loaded IO-APIC sends nothing by itself, then behaves as the original:
+ * the same messages for the same EOIs, unmasks and edges.
+ */
+static void test_record_restore_behaves(void **state)
+{
+	struct world *w = *state, *copy = world_new();
+	u32 want[4], got[4];
+	u8 rec[256];
+	int n;
+
+	busy_ioapic(w);
+	n = save(w, rec, sizeof(rec));
+	assert_int_equal(vioapic_load(&copy->io, rec, (size_t)n, true, &(const char *){ 0 }), 0);
+	assert_int_equal(copy->n, 0);
+	w->n = 0;
+	script(w, want);
+	script(copy, got);
+	assert_memory_equal(got, want, sizeof(want));
+	assert_int_equal(copy->n, 4);
+	assert_int_equal(copy->n, w->n);
+	assert_memory_equal(copy->msgs, w->msgs, copy->n * sizeof(copy->msgs[0]));
+	assert_int_equal(copy->msgs[0].vector, 0x49);
+	free(copy);
+}
+
+/* The state bad holds, saved and loaded into a fresh IO-APIC: refused for why. */
+static void refused(const struct vioapic_state *bad, const char *why)
+{
+	struct world *src = world_new(), *dst = world_new();
+	u8 rec[256];
+	int n;
+
+	src->io.state = *bad;
+	n = save(src, rec, sizeof(rec));
+	assert_string_equal(snap_test_refused(ioapic_load, &dst->io, &dst->io.state,
+					      sizeof(dst->io.state), rec, (size_t)n, -EINVAL), why);
+	assert_int_equal(dst->n, 0);
+	free(src);
+	free(dst);
+}
+
+static void test_record_refusals(void **state)
+{
+	struct world *w = *state, *dst = world_new();
+	struct vioapic_state good, bad;
+	u8 rec[256];
+	int n;
+
+	busy_ioapic(w);
+	good = w->io.state;
+	n = save(w, rec, sizeof(rec));
+	snap_test_framing(ioapic_load, &dst->io, &dst->io.state, sizeof(dst->io.state), rec,
+			  (size_t)n);
+	rec[SNAP_HDR_LEN + 1] = 1;	/* IOREGSEL bit 8 */
+	assert_string_equal(snap_test_refused(ioapic_load, &dst->io, &dst->io.state,
+					      sizeof(dst->io.state), rec, (size_t)n, -EINVAL),
+			    "IOREGSEL has bits above 7 set");
+	free(dst);
+
+	bad = good, bad.regsel = 0x100;
+	refused(&bad, "IOREGSEL has bits above 7 set");
+	bad = good, bad.id = 0x10000000;
+	refused(&bad, "IOAPICID has bits outside 27:24 set");
+	bad = good, bad.lines |= 1u << 24;
+	refused(&bad, "an IO-APIC line above pin 23 is high");
+	bad = good, bad.redir[3] |= DS;
+	refused(&bad, "an IO-APIC entry has reserved or delivery status bits set");
+	bad = good, bad.redir[23] |= 1ull << 17;
+	refused(&bad, "an IO-APIC entry has reserved or delivery status bits set");
+	bad = good, bad.redir[1] |= REMOTE_IRR;
+	refused(&bad, "an edge-triggered IO-APIC entry has remote IRR set");
+	bad = good, bad.redir[9] &= ~REMOTE_IRR;
+	refused(&bad, "an asserted level-triggered IO-APIC pin has sent nothing");
+	bad = good, bad.redir[10] &= ~MASKED;
+	refused(&bad, "an asserted level-triggered IO-APIC pin has sent nothing");
+}
+
+/*
+ * A random guest and random devices: register writes (mostly to the
+ * redirection table), line changes and EOIs. Every state loads back
+ * unchanged (no check refuses a reachable state) and saves to the same
+ * bytes.
+ */
+static void test_record_random_states(void **state)
+{
+	struct world *w = *state, *copy = world_new();
+	u64 seed = 0x82093;
+	u8 a[256], b[256];
+
+	for (unsigned i = 0; i < 20000; i++) {
+		u32 r, r2;
+		int n;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		r = (u32)(seed >> 32);
+		r2 = (u32)seed;
+		switch (r % 4) {
+		case 0: reg_wr(w, r2 % 4 ? IOREDTBL + (r >> 8) % 48 : (r >> 8) % 3, r2); break;
+		case 1: vioapic_set_irq(&w->io, (r >> 8) % 25, (r >> 16) & 1); break;
+		case 2: vioapic_eoi(&w->io, (u8)w->io.state.redir[(r >> 8) % 24]); break;
+		default: vioapic_mmio_write(&w->io, IOREGSEL, 4, r2); break;
+		}
+		w->n = copy->n = 0;
+		n = save(w, a, sizeof(a));
+		assert_int_equal(vioapic_load(&copy->io, a, (size_t)n, true, &(const char *){ 0 }), 0);
+		assert_memory_equal(&copy->io.state, &w->io.state, sizeof(w->io.state));
+		assert_int_equal(save(copy, b, sizeof(b)), n);
+		assert_memory_equal(a, b, (size_t)n);
+	}
+	free(copy);
+}
+
 #define IOAPIC_TEST(f) cmocka_unit_test_setup_teardown(f, world_setup, world_teardown)
 
 int main(void)
@@ -404,6 +592,10 @@ int main(void)
 		IOAPIC_TEST(test_non_fixed_modes_are_edge),
 		IOAPIC_TEST(test_pins_out_of_range),
 		IOAPIC_TEST(test_snapshot_restore),
+		IOAPIC_TEST(test_record_round_trip),
+		IOAPIC_TEST(test_record_restore_behaves),
+		IOAPIC_TEST(test_record_refusals),
+		IOAPIC_TEST(test_record_random_states),
 		cmocka_unit_test(test_unwired),
 	};
 

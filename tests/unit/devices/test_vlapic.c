@@ -10,6 +10,7 @@
 #include "arch/msr.h"
 #include "fake_hw.h"
 #include "fake_kernel.h"
+#include "snap_test.h"
 
 /* xAPIC register offsets (SDM Table 11-1). */
 enum {
@@ -64,14 +65,21 @@ static const struct guest_clock clock;
 /* An APIC wired to nothing but the clock. */
 static const struct vlapic_wiring bare = { .clock = &clock };
 
-static int world_setup(void **state)
+/* A fresh APIC, ID id, on the VM clock c, wired to its own world. */
+static struct world *world_new(u32 id, bool bsp, const struct guest_clock *c)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct vlapic_wiring wiring = { .eoi = world_eoi, .ipi = world_ipi, .ctx = w, .clock = &clock };
+	struct vlapic_wiring wiring = { .eoi = world_eoi, .ipi = world_ipi, .ctx = w, .clock = c };
 
+	assert_non_null(w);
+	vlapic_init(&w->lapic, id, bsp, &wiring);
+	return w;
+}
+
+static int world_setup(void **state)
+{
 	fake_time_ns = T0;
-	vlapic_init(&w->lapic, 3, true, &wiring);
-	*state = w;
+	*state = world_new(3, true, &clock);
 	return 0;
 }
 
@@ -1060,6 +1068,295 @@ static void test_snapshot_restore(void **state)
 	assert_int_equal(w->neoi, 1);
 }
 
+/* --- state records ------------------------------------------------------- */
+
+static int lapic_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return vlapic_load(dev, buf, len, apply, why);
+}
+
+static int save(const struct world *w, u8 *buf, size_t len)
+{
+	int n = vlapic_save(&w->lapic, buf, len);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+static void msr_wr(struct world *w, unsigned off, u64 val)
+{
+	assert_int_equal(vlapic_msr_write(&w->lapic, X2(off), val), 0);
+}
+
+/*
+ * x2APIC mode, TPR 0x20; 0x45 (level) and 0x81 requested, 0x90 in
+ * service; an illegal self IPI logged; an NMI sent through the ICR; a
+ * periodic timer (vector 0xec, 1000 counts divided by 4) that has fired
+ * twice; LINT0 ExtINT, LINT1 NMI.
+ */
+static void busy_lapic(struct world *w)
+{
+	to_x2apic(w);
+	msr_wr(w, SVR, 0x1ff);
+	msr_wr(w, TPR, 0x20);
+	msr_wr(w, LVT_LINT0, VLAPIC_DM_EXTINT << 8);
+	msr_wr(w, LVT_LINT1, VLAPIC_DM_NMI << 8);
+	msr_wr(w, TDCR, 0x1);
+	msr_wr(w, LVT_TIMER, PERIODIC | 0xec);
+	msr_wr(w, TMICT, 1000);
+	vlapic_set_irq(&w->lapic, 0x90, false);
+	assert_int_equal(take(w), 0x90);
+	vlapic_set_irq(&w->lapic, 0x45, true);
+	vlapic_set_irq(&w->lapic, 0x81, false);
+	msr_wr(w, SELF_IPI, 0x05);
+	msr_wr(w, ICR_LO, (0x10007ull << 32) | VLAPIC_DM_NMI << 8);
+	fake_time_ns = T0 + 9000;
+	vlapic_advance(&w->lapic, fake_time_ns);
+	assert_true(vlapic_next_deadline(&w->lapic) == T0 + 12000);
+	assert_int_equal(w->nipi, 1);
+}
+
+/* xAPIC mode, a TSC-deadline timer armed, flat logical ID 0x08. */
+static void busy_xapic_deadline(struct world *w)
+{
+	enable(w);
+	wr(w, LDR, 0x08000000);
+	wr(w, ICR_HI, 0x05000000);
+	wr(w, LVT_TIMER, TSC_DEADLINE | 0x40);
+	vlapic_tsc_deadline_write(&w->lapic, fake_time_ns + 777);
+	assert_true(vlapic_next_deadline(&w->lapic) == fake_time_ns + 777);
+}
+
+/* Saved, loaded into a fresh APIC with the same ID, saved again. */
+static void round_trip(struct world *w)
+{
+	struct world *copy = world_new(3, true, &clock);
+	u8 a[512], b[512];
+	const char *why = "unset";
+	int n;
+
+	n = save(w, a, sizeof(a));
+	assert_int_equal(vlapic_load(&copy->lapic, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(save(copy, b, sizeof(b)), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_memory_equal(&copy->lapic.state, &w->lapic.state, sizeof(w->lapic.state));
+	assert_true(vlapic_next_deadline(&copy->lapic) == vlapic_next_deadline(&w->lapic));
+	assert_int_equal(vlapic_save(&w->lapic, a, (size_t)n - 1), -ENOSPC);
+	free(copy);
+}
+
+static void test_record_round_trip(void **state)
+{
+	struct world *w = *state, *x = world_new(3, true, &clock);
+
+	busy_lapic(w);
+	round_trip(w);
+	busy_xapic_deadline(x);
+	round_trip(x);
+	free(x);
+}
+
+/* What the guest and the VMM see: a timer tick, the vectors taken in
+ * order, EOIs (the level one reaches the IO-APIC), the registers. */
+static void script(struct world *w, u64 now, u32 out[8])
+{
+	u64 v = 0;
+
+	vlapic_advance(&w->lapic, now);
+	out[0] = (u32)take(w);		/* 0xec: the timer's, coalesced */
+	msr_wr(w, EOI, 0);
+	msr_wr(w, EOI, 0);		/* 0x90's EOI lets 0x81 in */
+	out[1] = (u32)take(w);
+	msr_wr(w, EOI, 0);
+	out[2] = (u32)take(w);		/* 0x45, level-triggered */
+	msr_wr(w, EOI, 0);
+	out[3] = w->neoi ? w->eois[w->neoi - 1] : 0;
+	vlapic_msr_read(&w->lapic, X2(TMCCT), &v);
+	out[4] = (u32)v;
+	msr_wr(w, ESR, 0);
+	vlapic_msr_read(&w->lapic, X2(ESR), &v);
+	out[5] = (u32)v;
+	vlapic_msr_read(&w->lapic, X2(ICR_LO), &v);
+	out[6] = (u32)(v >> 32);
+	out[7] = vlapic_accepts_pic(&w->lapic) | vlapic_nmi_on_lint1(&w->lapic) << 1;
+}
+
+/*
+ * An APIC restored into a VM whose clock was set to the saved time, a
+ * second of host time later: its timer is due at the original's deadline
+ * and fires there, its pending and in-service vectors come out in the
+ * same order, the level-triggered EOI reaches the IO-APIC, and the
+ * registers read the same.
+ */
+static void test_record_restore_behaves(void **state)
+{
+	struct guest_clock later = { 0 };
+	struct world *w = *state, *copy;
+	u32 want[8], got[8];
+	u64 saved_at, due;
+	u8 rec[512];
+	int n;
+
+	busy_lapic(w);
+	n = save(w, rec, sizeof(rec));
+	saved_at = fake_time_ns;
+	fake_time_ns += NSEC_PER_SEC;
+	guest_clock_set(&later, saved_at);
+	copy = world_new(3, true, &later);
+	assert_int_equal(vlapic_load(&copy->lapic, rec, (size_t)n, true, &(const char *){ 0 }), 0);
+	due = vlapic_next_deadline(&w->lapic);
+	assert_true(vlapic_next_deadline(&copy->lapic) == due);
+	assert_int_equal(vlapic_pending(&copy->lapic), 0xec);
+	assert_true(vlapic_next_deadline(&copy->lapic) == due);
+	fake_time_ns = due + 100;
+	script(w, due, want);
+	fake_time_ns = guest_clock_to_host(&later, due + 100);
+	script(copy, due, got);
+	assert_int_equal(got[0], 0xec);
+	assert_int_equal(got[1], 0x81);
+	assert_int_equal(got[2], 0x45);
+	assert_int_equal(got[3], 0x45);
+	assert_memory_equal(got, want, sizeof(want));
+	assert_int_equal(copy->neoi, 1);
+	free(copy);
+}
+
+/* The state bad holds, saved and loaded into a fresh APIC with ID 3: refused for why. */
+static void refused(const struct vlapic_state *bad, const char *why)
+{
+	struct world *src = world_new(3, true, &clock), *dst = world_new(3, true, &clock);
+	u8 rec[512];
+	int n;
+
+	src->lapic.state = *bad;
+	n = save(src, rec, sizeof(rec));
+	assert_string_equal(snap_test_refused(lapic_load, &dst->lapic, &dst->lapic.state,
+					      sizeof(dst->lapic.state), rec, (size_t)n, -EINVAL), why);
+	free(src);
+	free(dst);
+}
+
+static void test_record_refusals(void **state)
+{
+	struct world *w = *state, *x = world_new(3, true, &clock), *dst;
+	struct vlapic_state good, xgood, bad;
+	u8 rec[512];
+	int n;
+
+	busy_lapic(w);
+	good = w->lapic.state;
+	busy_xapic_deadline(x);
+	xgood = x->lapic.state;
+	n = save(w, rec, sizeof(rec));
+	dst = world_new(3, true, &clock);
+	snap_test_framing(lapic_load, &dst->lapic, &dst->lapic.state, sizeof(dst->lapic.state),
+			  rec, (size_t)n);
+	rec[SNAP_HDR_LEN + 184] = 2;	/* timer_armed: 8 bytes from the end */
+	assert_int_equal(n, SNAP_HDR_LEN + 184 + 1 + 8);
+	assert_string_equal(snap_test_refused(lapic_load, &dst->lapic, &dst->lapic.state,
+					      sizeof(dst->lapic.state), rec, (size_t)n, -EINVAL),
+			    "a boolean field is neither 0 nor 1");
+	free(dst);
+	free(x);
+
+	bad = good, bad.id = 4;
+	refused(&bad, "the record is another vCPU's APIC");
+	bad = good, bad.apic_base &= ~BSP;
+	refused(&bad, "the record is another vCPU's APIC");
+	bad = good, bad.apic_base |= 1ull << 9;
+	refused(&bad, "IA32_APIC_BASE has reserved bits set or another base");
+	bad = good, bad.apic_base += 0x1000;
+	refused(&bad, "IA32_APIC_BASE has reserved bits set or another base");
+	bad = good, bad.apic_base &= ~EN;
+	refused(&bad, "IA32_APIC_BASE has EXTD without EN");
+	bad = good, bad.tpr = 0x100;
+	refused(&bad, "the TPR has bits above 7 set");
+	bad = good, bad.ldr = 0x01000001;
+	refused(&bad, "the LDR has bits below 24 set");
+	bad = good, bad.dfr = 0xf0000000;
+	refused(&bad, "DFR bits 27:0 are not all ones");
+	bad = good, bad.svr |= 1u << 12;
+	refused(&bad, "the SVR has reserved bits set");
+	bad = good, bad.irr[0] |= 1u << 2;
+	refused(&bad, "an APIC vector 0-15 is requested or in service");
+	bad = good, bad.isr[0] |= 1u << 15;
+	refused(&bad, "an APIC vector 0-15 is requested or in service");
+	bad = good, bad.tmr[0] |= 1u;
+	refused(&bad, "an APIC vector 0-15 is requested or in service");
+	bad = good, bad.esr_pending |= 1u << 7;
+	refused(&bad, "the ESR holds an error this APIC never reports");
+	bad = good, bad.esr = 1u;
+	refused(&bad, "the ESR holds an error this APIC never reports");
+	bad = good, bad.icr |= 1u << 12;
+	refused(&bad, "the ICR has bits the APIC does not keep");
+	bad = xgood, bad.icr |= 1ull << 32;	/* xAPIC: the destination is 8 bits */
+	refused(&bad, "the ICR has bits the APIC does not keep");
+	bad = good, bad.lvt[VLAPIC_LVT_TIMER] |= 1u << 13;
+	refused(&bad, "an LVT entry has reserved bits set");
+	bad = good, bad.svr &= ~0x100u;
+	refused(&bad, "an LVT entry is unmasked while the APIC is software-disabled");
+	bad = good, bad.timer_dcr = 0x4;
+	refused(&bad, "the APIC timer's divide configuration has reserved bits set");
+	bad = good, bad.timer_initial = 0;
+	refused(&bad, "an APIC timer counts down from an initial count of 0");
+	bad = good, bad.tsc_deadline = 5;
+	refused(&bad, "the TSC deadline does not match the APIC timer's state");
+	bad = xgood, bad.tsc_deadline = 0;
+	refused(&bad, "the TSC deadline does not match the APIC timer's state");
+}
+
+/* One random thing a guest, the platform or time does to the APIC. */
+static void random_step(struct world *w, u64 *seed)
+{
+	static const unsigned offs[] = { TPR, EOI, LDR, DFR, SVR, ESR, LVT_CMCI, ICR_LO, ICR_HI,
+					 LVT_TIMER, LVT_THERMAL, LVT_LINT0, LVT_LINT1, LVT_ERROR,
+					 TMICT, TDCR, SELF_IPI };
+	static const u64 bases[] = { VLAPIC_BASE | EN, VLAPIC_BASE | EN | EXTD, VLAPIC_BASE };
+	u32 r, v;
+
+	*seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+	r = (u32)(*seed >> 32);
+	v = (u32)*seed;
+	fake_time_ns += (r >> 24) * 37;
+	switch (r % 8) {
+	case 0: wr(w, offs[(r >> 8) % ARRAY_SIZE(offs)], v); break;
+	case 1: vlapic_msr_write(&w->lapic, X2(offs[(r >> 8) % ARRAY_SIZE(offs)]),
+				 (r >> 12) & 1 ? v & 0x1fff : v); break;
+	case 2: vlapic_set_irq(&w->lapic, (u8)v, (r >> 8) & 1); break;
+	case 3: take(w); break;
+	case 4: vlapic_tsc_deadline_write(&w->lapic, fake_time_ns + (v & 0xffff) * ((r >> 8) & 1)); break;
+	case 5: if ((r >> 8) % 16 == 0) vlapic_apic_base_write(&w->lapic, bases[(r >> 12) % 3]); break;
+	case 6: vlapic_tpr_write(&w->lapic, (u8)v); break;
+	default: vlapic_advance(&w->lapic, fake_time_ns); break;
+	}
+}
+
+/* Every state a random guest reaches loads back unchanged (no check
+ * refuses a reachable state), saves to the same bytes and has the same
+ * deadline. */
+static void test_record_random_states(void **state)
+{
+	struct world *w = *state, *copy = world_new(3, true, &clock);
+	u64 seed = 0xa91c;
+	u8 a[512], b[512];
+
+	enable(w);
+	for (unsigned i = 0; i < 30000; i++) {
+		int n;
+
+		random_step(w, &seed);
+		w->neoi = w->nipi = 0;
+		n = save(w, a, sizeof(a));
+		assert_int_equal(vlapic_load(&copy->lapic, a, (size_t)n, true, &(const char *){ 0 }), 0);
+		assert_memory_equal(&copy->lapic.state, &w->lapic.state, sizeof(w->lapic.state));
+		assert_int_equal(save(copy, b, sizeof(b)), n);
+		assert_memory_equal(a, b, (size_t)n);
+		assert_true(vlapic_next_deadline(&copy->lapic) == vlapic_next_deadline(&w->lapic));
+	}
+	free(copy);
+}
+
 #define LAPIC_TEST(f) cmocka_unit_test_setup_teardown(f, world_setup, world_teardown)
 
 int main(void)
@@ -1099,6 +1396,10 @@ int main(void)
 		LAPIC_TEST(test_match_dest_x2apic),
 		LAPIC_TEST(test_init_reset),
 		LAPIC_TEST(test_snapshot_restore),
+		LAPIC_TEST(test_record_round_trip),
+		LAPIC_TEST(test_record_restore_behaves),
+		LAPIC_TEST(test_record_refusals),
+		LAPIC_TEST(test_record_random_states),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
