@@ -55,6 +55,7 @@ srcs.unit/vmm/mgmt/test_console   := vmm/mgmt/console.c devices/ns16550.c device
 srcs.unit/vmm/mgmt/test_shell     := vmm/mgmt/shell.c $(SRC_FMT)
 
 WHOLE_VMM := $(SRC_VMM) $(FAKE_MM) $(FAKE_KERNEL)
+srcs.vm/test_devices      := $(WHOLE_VMM)
 srcs.vm/test_exit         := $(WHOLE_VMM)
 srcs.vm/test_intr         := $(WHOLE_VMM)
 srcs.vm/test_ipi          := $(WHOLE_VMM)
