@@ -112,6 +112,29 @@ static void test_every_chip_listed(void **state)
 	assert_int_equal(vm_device_add(a, "a-name-far-too-long", &i8254_dev_ops, &a->pit), -EINVAL);
 }
 
+static u8 cmos(struct vm *vm, u8 index)
+{
+	out(vm, 0x70, index);
+	return in(vm, 0x71);
+}
+
+/* The CMOS memory-size bytes a BIOS would leave, from the VM's layout:
+ * 640 KiB base, 1 MiB above 1 MiB for a 2 MiB VM, nothing above 16 MiB
+ * or 4 GiB, and a checksum over 0x10-0x2d that adds up. */
+static void test_cmos_memory_size(void **state)
+{
+	unsigned sum = 0;
+
+	assert_int_equal(cmos(a, 0x15) | cmos(a, 0x16) << 8, 640);
+	assert_int_equal(cmos(a, 0x17) | cmos(a, 0x18) << 8, 1024);
+	assert_int_equal(cmos(a, 0x30) | cmos(a, 0x31) << 8, 1024);
+	assert_int_equal(cmos(a, 0x34) | cmos(a, 0x35) << 8, 0);
+	assert_int_equal(cmos(a, 0x5b) | cmos(a, 0x5c) | cmos(a, 0x5d), 0);
+	for (u8 i = 0x10; i <= 0x2d; i++)
+		sum += cmos(a, i);
+	assert_int_equal(cmos(a, 0x2e) << 8 | cmos(a, 0x2f), sum);
+}
+
 /* The timer service walks the table: the PIT's next edge is the VM's
  * deadline, in host TSC units through the guest clock. */
 static void test_timers_walk_table(void **state)
@@ -191,6 +214,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_every_chip_listed),
+		T(test_cmos_memory_size),
 		T(test_timers_walk_table),
 		T(test_round_trip_later),
 		T(test_refusals),
