@@ -14,9 +14,9 @@ and counts the results, or hands --bench to bench.py. How one scenario is
 run and judged is runner.py; the scenarios and Keel's wording are
 scenarios.py. A run passes when every must-match pattern is found and no
 must-not pattern is; every run must reach "keel: shutdown", and by default a
-guest's FAIL line or an E-level log line fails it. Each scenario gets
-build/system/NAME/ with its image, serial.log and the emulator's logs.
-Python standard library only.
+guest's FAIL line fails it, as does an E-level log line that the scenario
+does not list in errors_allowed. Each scenario gets build/system/NAME/ with
+its image, serial.log and the emulator's logs. Python standard library only.
 """
 from __future__ import annotations
 

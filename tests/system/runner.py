@@ -184,6 +184,17 @@ def pretty(pattern: str) -> str:
     return pattern.replace(prefix, "^").replace(r"\s*$", "$")
 
 
+def unexpected_errors(s: Scenario, log: str) -> list[str]:
+    """Keel's E-level lines whose message (after "] E ") no pattern of
+    s.errors_allowed matches in full."""
+    bad = []
+    for line in log.splitlines():
+        m = re.search(sc_table.ANY_ERROR, line)
+        if m and not any(re.fullmatch(p, line[m.end():].rstrip()) for p in s.errors_allowed):
+            bad.append(line)
+    return bad
+
+
 def judge(s: Scenario, log: str) -> tuple[list[str], list[str]]:
     """(missing must-match patterns, forbidden lines found with their pattern)."""
     must = list(s.must)
@@ -192,8 +203,6 @@ def judge(s: Scenario, log: str) -> tuple[list[str], list[str]]:
     must_not = list(s.must_not)
     if not s.guest_fail_ok:
         must_not.append(sc_table.ANY_GUEST_FAIL)
-    if not s.errors_ok:
-        must_not.append(sc_table.ANY_ERROR)
     missing = [p for p in must if not re.search(p, log, re.M)]
     found = [problem for check in s.checks for problem in check(log)]
     for p in must_not:
@@ -202,6 +211,10 @@ def judge(s: Scenario, log: str) -> tuple[list[str], list[str]]:
             start = log.rfind("\n", 0, m.start()) + 1
             end = log.find("\n", m.end())
             found.append(f"`{pretty(p)}` in: {log[start:end if end >= 0 else None]}")
+    bad = unexpected_errors(s, log)
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        found.append(f"an E line not in errors_allowed: {bad[0]}{more}")
     return missing, found
 
 
