@@ -15,13 +15,17 @@ run and judged is runner.py; the scenarios and Keel's wording are
 scenarios.py. A run passes when every must-match pattern is found and no
 must-not pattern is; every run must reach "keel: shutdown", and by default a
 guest's FAIL line fails it, as does an E-level log line that the scenario
-does not list in errors_allowed. Each scenario gets build/system/NAME/ with
-its image, serial.log and the emulator's logs. Python standard library only.
+does not list in errors_allowed. The suite first runs the judge's own tests
+(test_judge.py). Each scenario gets build/system/NAME/ with its image,
+serial.log and the emulator's logs. Python standard library only.
 """
 from __future__ import annotations
 
 import argparse
+import io
 import sys
+import time
+import unittest
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -29,9 +33,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402
 import runner  # noqa: E402
 import scenarios as sc_table  # noqa: E402
-from runner import kill_all, preflight, report, run_scenario  # noqa: E402
+import test_judge  # noqa: E402
+from runner import Result, kill_all, preflight, report, run_scenario  # noqa: E402
 
 JOBS = 2
+
+
+def judge_selftest() -> Result:
+    """The judge's own tests (test_judge.py, pure Python, no emulator)."""
+    t0 = time.monotonic()
+    out = io.StringIO()
+    tests = unittest.defaultTestLoader.loadTestsFromModule(test_judge)
+    r = unittest.TextTestRunner(stream=out, verbosity=0).run(tests)
+    secs = time.monotonic() - t0
+    if r.wasSuccessful():
+        return Result("judge-selftest", True, f"{r.testsRun} tests of the judge on made-up logs", secs)
+    return Result("judge-selftest", False, f"{len(r.failures) + len(r.errors)} of {r.testsRun} "
+                  "tests of the judge failed (tests/system/test_judge.py)", secs,
+                  out.getvalue().splitlines())
 
 
 def main() -> int:
@@ -81,6 +100,11 @@ def main() -> int:
         return bench.main(kernel, args.keep, args.timeout_scale)
 
     passed = failed = 0
+    if not args.only:
+        # A judge that passes everything would pass every scenario.
+        r = judge_selftest()
+        report(r, args.keep)
+        passed, failed = int(r.ok), int(not r.ok)
     pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
     try:
         futures = [pool.submit(run_scenario, s, kernel, args.timeout_scale) for s in chosen]
