@@ -148,7 +148,7 @@ def bench_linux(kernel: Path, keep: bool, scale: float) -> int:
             reason, n = item.split("=")
             print(f"  {reason:<24} {int(n):>9}")
     if not keep:
-        for d in ("linux", "linux_bare"):
+        for d in (s.name, "linux_bare"):
             shutil.rmtree(runner.BUILD / "system" / d, ignore_errors=True)
     return 0
 
