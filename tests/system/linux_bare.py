@@ -12,12 +12,12 @@ As a module:
     r = boot_bare("build/linux", "build/system/linux_bare", timeout=300)
     r["ok"], r["tsc"], r["wall_s"], r["log"]
 
-The Bochs settings are those of tests/system/run.py (CPU model, ips, fixed
-clock, serial to a file, headless term display), with more memory. The run
-is judged by the serial log alone (Bochs exits with status 1 whatever
-happened): it is ok when the guest printed KEEL-LINUX-USERSPACE-OK and then
-KEEL-LINUX-POWEROFF. After that marker Bochs gets a few seconds to exit by
-itself (powered_off: the guest's ACPI power-off worked), then it is killed;
+The Bochs settings are those of the system tests (tests/system/bochs.py: CPU
+model, ips, fixed clock, serial to a file, headless term display), with more
+memory. The run is judged by the serial log alone (Bochs exits with status 1
+whatever happened): it is ok when the guest printed KEEL-LINUX-USERSPACE-OK
+and then KEEL-LINUX-POWEROFF. After that marker Bochs gets a few seconds to
+exit by itself (powered_off: the guest's ACPI power-off worked), then it is killed;
 at the timeout it is killed and the run fails loudly. wall_s is the wall
 time from starting Bochs to the power-off marker.
 

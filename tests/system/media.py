@@ -1,6 +1,6 @@
 """Boot-media system tests: the USB image (tools/mkusb.py) and the PXE tree
-(tools/mkpxe.py) booted the ways users boot them. tests/system/run.py calls
-handles(), build_image(), emulator_command() and preflight() for these
+(tools/mkpxe.py) booted the ways users boot them. tests/system/runner.py
+calls handles(), build_image(), emulator_command() and preflight() for these
 emulator kinds:
 
   qemu-usb-uefi      OVMF starts the stick's /EFI/BOOT/BOOTX64.EFI: Keel's native loader

@@ -25,12 +25,33 @@ GUEST_LINE = r"^(?:\[\s*\d+\] [EWID] (?:keel: )?)?{name}\| "
 BANNER = LOG_LINE + r".*\bKeel\b"
 SHUTDOWN = r"keel: shutdown"
 ALL_STOPPED = r"keel: all VMs stopped"
-NO_VMX = r"keel: VMX unavailable: CPUID\.1:ECX\.VMX is clear"
 ANY_VM_STARTED = r"vm \S+: started"
 
-# Rejected in every scenario unless it opts out.
+# Rejected in every scenario unless it opts out (guest_fail_ok) or, for an
+# E line, lists its message in errors_allowed.
 ANY_GUEST_FAIL = GUEST_LINE.format(name=r"\S+") + "FAIL"
 ANY_ERROR = r"\] E "
+
+# Messages of Keel's E lines that scenarios expect (for errors_allowed, and
+# error() makes them must-match patterns).
+NO_VMX = r"keel: VMX unavailable: CPUID\.1:ECX\.VMX is clear \(this CPU or emulator has no VT-x\)"
+NO_CONFIG = r"keel: no keel\.toml module: the boot loader must load it \(module2 \.\.\. keel\.toml\)"
+HELLO_NOT_LOADED = r'keel\.toml:\d+: vm "hello": kernel: module "hello\.bin" was not loaded'
+# tests/system/configs/errors.toml: each bad VM by file:line and key, and
+# the kernel that is no bzImage.
+CONFIG_ERRORS = [
+    r'keel\.toml:17: vm "web": memory: "12X" is not a size \(try 512M or 2G\)',
+    r'keel\.toml:20: vm "hello": name: "hello" is already used by the vm on line 7',
+    r'keel\.toml:27: vm "ghost": kernel: module "missing\.bin" was not loaded',
+    r'keel\.toml:33: vm "typo": unknown key "memroy"',
+    r'keel\.toml:30: vm "typo": missing required key "memory"',
+    r"vm notlinux: not started: no boot flag 0xAA55 at 0x1fe: not a Linux kernel \(error -22\)",
+]
+
+
+def error(message: str) -> str:
+    """Keel's E-level log line with this message (a regex), in full."""
+    return LOG_LINE.replace("[EWID]", "E") + message + r"\s*$"
 
 
 def says(vm: str, text: str) -> str:
@@ -136,7 +157,12 @@ class Scenario:
     timeout: float = 60.0       # seconds of wall time, emulator start to exit
     expect_fail: bool = False   # runner self-test: the judge must say FAIL
     guest_fail_ok: bool = False  # opt out of rejecting "NAME| FAIL" lines
-    errors_ok: bool = False     # opt out of rejecting E-level log lines
+    # Keel's E-level log lines (ANY_ERROR) that this run may print, as
+    # regexes of the message, the text after "] E ", each matched against the
+    # whole message (re.fullmatch): an E line that none matches fails the run.
+    # Empty: no E line is allowed. Name the VM and the reason, and put the
+    # lines that must appear in must as well (error()).
+    errors_allowed: list[str] = field(default_factory=list)
     bench: bool = False         # run only by --bench (or --only)
 
 
@@ -163,7 +189,7 @@ BENCH = Guest("bench.bin", "long")
 VHOSTILE = Guest("vhostile.bin", "long", disks=["blank.img"])
 BENCH_KINDS = ("baseline", "cpuid", "pio", "vmcall", "mmio")
 
-NOVMX_MUST = [BANNER, NO_VMX, SHUTDOWN]
+NOVMX_MUST = [BANNER, error(NO_VMX), SHUTDOWN]
 # Keel's native UEFI loader (boot/efi/) complaining about the medium.
 LOADER_COMPLAINT = r"keel-efi: .*(not found|not loaded|cannot)"
 
@@ -438,14 +464,14 @@ SCENARIOS: list[Scenario] = [
              [EPT],
              [started("ept"), says("ept", "PASS ept-mmio"),
               ept_violation("ept", 0x40000000), ALL_STOPPED],
-             must_not=[r"survived"], errors_ok=True),
+             must_not=[r"survived"]),
     Scenario("vmcall", "hypercall ABI: version, ENOSYS, EFAULT, console, exit code 7",
              [VMCALL], passes(VMCALL, 7) + [ALL_STOPPED]),
     Scenario("hlt", "HLT with interrupts disabled stops the VM",
              [HLT],
              [started("hlt"), says("hlt", "hlt: halting with interrupts off"),
               halted_cli("hlt"), ALL_STOPPED],
-             must_not=[r"resumed after cli/hlt"], errors_ok=True),
+             must_not=[r"resumed after cli/hlt"]),
     single("long64", "64-bit guest: EFER.LMA, R15, REP OUTSB with RSI", "long"),
     single("prot32", "32-bit protected-mode guest, paging off", "prot32"),
     single("msr", "RDMSR/WRMSR: EFER, #GP on a nonexistent MSR, KERNEL_GS_BASE", "long"),
@@ -462,7 +488,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("triple-plus-hello", "a triple fault stops one VM, the other still passes",
              [TRIPLE, HELLO],
              [started("triple"), triple_fault("triple")] + passes(HELLO) + [ALL_STOPPED],
-             must_not=[says("triple", "FAIL.*")], errors_ok=True),
+             must_not=[says("triple", "FAIL.*")]),
     Scenario("many", "four guests, three modes, one boot",
              MANY, [p for g in MANY for p in passes(g)] + [ALL_STOPPED]),
     Scenario("many-smp", "four guests on two host CPUs: both CPUs start, every guest passes",
@@ -476,16 +502,16 @@ SCENARIOS: list[Scenario] = [
              expect_fail=True),
     Scenario("qemu-novmx", "QEMU TCG, BIOS: no VMX is reported, then shutdown",
              [HELLO], NOVMX_MUST, must_not=[ANY_VM_STARTED],
-             emulator="qemu-bios", errors_ok=True, timeout=60),
+             emulator="qemu-bios", errors_allowed=[NO_VMX], timeout=60),
     Scenario("qemu-uefi-novmx", "QEMU TCG, OVMF + GRUB EFI: no VMX is reported, then shutdown",
              [HELLO], NOVMX_MUST, must_not=[ANY_VM_STARTED],
-             emulator="qemu-uefi", errors_ok=True, timeout=120),
+             emulator="qemu-uefi", errors_allowed=[NO_VMX], timeout=120),
 ] + [
     # Boot media (tests/system/media.py, docs/boot-media.md): the USB image
     # and the PXE tree, each booted as users boot them.
     Scenario(f"{kind.removeprefix('qemu-')}-novmx", f"QEMU TCG, {about}: no VMX is reported, then shutdown",
              [HELLO], NOVMX_MUST + [booted_by(loader, firmware)] + extra,
-             must_not=[ANY_VM_STARTED, LOADER_COMPLAINT], emulator=kind, errors_ok=True,
+             must_not=[ANY_VM_STARTED, LOADER_COMPLAINT], emulator=kind, errors_allowed=[NO_VMX],
              timeout=120 if firmware == "UEFI" else 60)
     for kind, about, loader, firmware, extra in [
         ("qemu-usb-uefi", "USB image, OVMF, Keel's native UEFI loader", "Keel UEFI loader", "UEFI",
@@ -500,17 +526,18 @@ SCENARIOS: list[Scenario] = [
              "missing file in one line and still starts Keel, which reports it and offers "
              "its shell (typed at: shutdown)",
              [HELLO], [r"keel-efi: \\keel\\keel\.toml: not found; Keel starts without it",
-                       booted_by("Keel UEFI loader", "UEFI"), r"keel: no keel\.toml module",
+                       booted_by("Keel UEFI loader", "UEFI"), error(NO_CONFIG),
                        r"keel: console is the shell"],
              emulator="qemu-usb-uefi", omit=["keel.toml"], cmdline="shutdown=qemu",
-             typed=[(r"keel: console is the shell", "shutdown\r")], errors_ok=True, timeout=120),
+             typed=[(r"keel: console is the shell", "shutdown\r")], errors_allowed=[NO_CONFIG],
+             timeout=120),
     Scenario("usb-uefi-no-image", "USB image without a guest keel.toml names: the native loader "
              "names it and starts Keel, which reports the VM's kernel missing",
              [HELLO], [r"keel-efi: \\keel\\hello\.bin \(named in keel\.toml\): not found; not loaded",
                        r"keel-efi: starting Keel with 1 module\b",
-                       r'E keel\.toml:\d+: vm "hello": kernel: module "hello\.bin" was not loaded', NO_VMX],
+                       error(HELLO_NOT_LOADED), error(NO_VMX)],
              must_not=[ANY_VM_STARTED], emulator="qemu-usb-uefi", omit=["hello.bin"],
-             errors_ok=True, timeout=120),
+             errors_allowed=[HELLO_NOT_LOADED, NO_VMX], timeout=120),
     Scenario("usb-bochs", "USB image in Bochs as a hard disk: BIOS, GRUB i386-pc from the BIOS "
              "boot partition, a guest runs",
              [HELLO], passes(HELLO) + [booted_by(r"GRUB \S+", "BIOS"), ALL_STOPPED],
@@ -580,16 +607,11 @@ SCENARIOS: list[Scenario] = [
              "left out; a kernel that is no bzImage is refused; the good VMs run, one "
              "with console = \"none\"",
              [HELLO],
-             [r'E keel\.toml:17: vm "web": memory: "12X" is not a size',
-              r'E keel\.toml:20: vm "hello": name: "hello" is already used by the vm on line 7',
-              r'E keel\.toml:27: vm "ghost": kernel: module "missing\.bin" was not loaded',
-              r'E keel\.toml:33: vm "typo": unknown key "memroy"',
-              r"E vm notlinux: not started: .*",
-              exit_code("quiet", 0),
-              ] + passes(HELLO) + [ALL_STOPPED],
+             [error(m) for m in CONFIG_ERRORS] + [exit_code("quiet", 0)] + passes(HELLO) + [ALL_STOPPED],
              must_not=[started("web"), started("ghost"), started("typo"), started("notlinux"),
                        GUEST_LINE.format(name="quiet")],     # console = "none"
-             config=(CONFIGS / "errors.toml").read_text(), modules=["long64.bin"], errors_ok=True),
+             config=(CONFIGS / "errors.toml").read_text(), modules=["long64.bin"],
+             errors_allowed=CONFIG_ERRORS),
     Scenario("shell", "the management shell, typed at over the serial port: list, pause and "
              "resume (the paused guest's ticks stop), stats, a guest's console and Ctrl-], "
              "destroy (the others run on), shutdown",
