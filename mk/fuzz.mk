@@ -4,8 +4,7 @@
 # build/fuzz/.
 
 FUZZ_TIME ?= 15
-FUZZFLAGS := -std=gnu11 -g -O1 -DKEEL_HOST_TEST -Iinclude -Itests/unit \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZFLAGS := $(HOST_BASE) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 fuzz.insn_decode := $(SRC_EMUL)
 fuzz.acpi_s5     := drivers/acpi_aml.c
