@@ -11,9 +11,7 @@ fuzz.acpi_s5     := drivers/acpi_aml.c
 fuzz.linux_boot  := $(SRC_LINUX_BOOT) vmm/machine/layout.c lib/printf.c
 fuzz.virtqueue   := $(SRC_VIRTQUEUE)
 fuzz.toml        := $(SRC_CONFIG)
-fuzz.snapshot    := devices/snapshot.c devices/ns16550.c devices/i8254.c devices/i8259.c \
-	devices/mc146818.c lib/date.c devices/vioapic.c devices/vlapic.c devices/vlapic_timer.c \
-	devices/acpi_pm.c devices/pci_host.c
+fuzz.snapshot    := $(SRC_PC_MODELS)
 FUZZ_NAMES := insn_decode acpi_s5 linux_boot virtqueue toml snapshot
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz.$$*) mk/fuzz.mk

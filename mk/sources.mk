@@ -19,10 +19,12 @@ SRC_BOOTINFO := boot/multiboot2.c boot/mmap.c
 # The guest's ACPI tables and their AML.
 SRC_ACPI_BUILD := vmm/machine/acpi_build.c vmm/machine/aml.c
 
-# The PC chips a VM has, and the RTC they read the time from.
-SRC_PC_DEVICES := devices/ns16550.c devices/testdev.c devices/i8254.c devices/i8259.c \
-	devices/mc146818.c devices/vlapic.c devices/vlapic_timer.c devices/vioapic.c \
-	devices/acpi_pm.c devices/pci_host.c devices/snapshot.c drivers/host_rtc.c lib/date.c
+# The PC chips' models with their state records, then everything a VM's
+# platform adds: Keel's test device and the host RTC the guests' clocks start from.
+SRC_PC_MODELS  := devices/snapshot.c devices/ns16550.c devices/i8254.c devices/i8259.c \
+	devices/mc146818.c lib/date.c devices/vioapic.c devices/vlapic.c devices/vlapic_timer.c \
+	devices/acpi_pm.c devices/pci_host.c
+SRC_PC_DEVICES := $(SRC_PC_MODELS) devices/testdev.c drivers/host_rtc.c
 
 # virtio: the split virtqueue, the PCI transport, blk and net with their backends.
 SRC_VIRTQUEUE := devices/virtqueue.c
