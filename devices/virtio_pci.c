@@ -806,13 +806,3 @@ void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, vo
 	/* Everything else as after a device reset; the device starts reset. */
 	vp_reset_regs(vp);
 }
-
-void msi_decode(u64 addr, u32 data, u32 *dest, bool *logical, u8 *mode, u8 *vector,
-		bool *level)
-{
-	*dest = (addr >> 12) & 0xff;		/* destination ID, bits 19:12 */
-	*logical = addr & BIT(2);		/* destination mode */
-	*mode = (data >> 8) & 7;		/* delivery mode, bits 10:8 */
-	*vector = data & 0xff;
-	*level = data & BIT(15);		/* trigger mode */
-}

@@ -107,7 +107,7 @@ struct virtio_pci_state {
 /* How the transport reaches the outside. Set at init, never saved. */
 struct virtio_pci_wiring {
 	const struct guest_mem_ops *mem;	/* guest RAM, for the virtqueues */
-	/* Send one MSI: the VM decodes it (msi_decode) and routes it to its APICs. */
+	/* Send one MSI: the VM decodes it (pci_msi.h) and routes it to its APICs. */
 	void (*msi)(void *ctx, u64 addr, u32 data);
 	/* BAR0 moved or memory decoding toggled: re-register
 	 * [new_base, new_base + VIRTIO_PCI_BAR_SIZE) on the MMIO bus when
@@ -161,14 +161,6 @@ void virtio_pci_fail(struct virtio_pci *vp, const char *why);
 void virtio_pci_config_changed(struct virtio_pci *vp);
 
 /*
- * An MSI message (Intel SDM vol. 3 10.11): address 0xFEExxxxx with the
- * destination APIC ID in bits 19:12 and logical destination mode in bit 2;
- * data with the vector in bits 7:0, delivery mode in 10:8 (0 fixed,
- * 1 lowest priority, 2 SMI, 4 NMI, 5 INIT, 7 ExtINT) and level trigger in
- * bit 15. msi_addr_valid() says whether addr is in the interrupt window.
- */
-#define MSI_ADDR_BASE		0xfee00000ull	/* bits 31:20 = 0xfee, 63:32 = 0 */
-/*
  * A device's config read served from an image of its config space,
  * cfg[0, len): size (1-4) bytes at off, little-endian (virtio is
  * little-endian, 2.4); an access not wholly inside the image reads 0.
@@ -183,12 +175,5 @@ static inline u32 virtio_cfg_image_read(const u8 *cfg, unsigned len, unsigned of
 		val |= (u32)cfg[off + i] << (8 * i);
 	return val;
 }
-
-static inline bool msi_addr_valid(u64 addr)
-{
-	return (addr >> 20) == (MSI_ADDR_BASE >> 20);
-}
-void msi_decode(u64 addr, u32 data, u32 *dest, bool *logical, u8 *mode, u8 *vector,
-		bool *level);
 
 #endif

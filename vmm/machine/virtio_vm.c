@@ -9,6 +9,7 @@
 #include "vmm/core/vm.h"
 #include "vmm/core/intr.h"
 #include "vmm/machine/acpi_build.h"
+#include "devices/pci_msi.h"
 #include "mm/mm.h"
 #include "lib/log.h"
 #include "lib/printf.h"

@@ -13,6 +13,7 @@
 
 #include "fake_kernel.h"
 #include "devices/virtio_pci.h"
+#include "devices/pci_msi.h"
 
 #define RAM_BASE	0x100000ull
 #define RAM_SIZE	0x40000u
