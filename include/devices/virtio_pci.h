@@ -2,7 +2,8 @@
  * virtio over PCI, the modern (virtio 1.x, non-transitional) transport
  * (devices/virtio_pci.c), virtio 1.2 section 4.1. One PCI function per
  * virtio device: configuration space with the virtio capabilities and
- * MSI-X, and one 64-bit memory BAR holding every register region.
+ * MSI-X (devices/pci_msix.c), and one 64-bit memory BAR holding every
+ * register region.
  *
  * The device model (virtio_blk, virtio_net) sits behind struct
  * virtio_dev_ops; the VM reaches the transport through virtio_pci_cfg_ops
@@ -17,6 +18,7 @@
 #include "devices/guest_mem_ops.h"
 #include "devices/irq.h"
 #include "devices/pci_host.h"
+#include "devices/pci_msix.h"
 #include "devices/virtqueue.h"
 #include "devices/io_ops.h"
 
@@ -67,11 +69,6 @@ struct virtio_dev_ops {
 	void (*driver_ok)(void *dev, u64 negotiated);	/* DRIVER_OK set: start */
 };
 
-/* One MSI-X table entry (PCI 3.0 6.8.2.6-6.8.2.9). */
-struct virtio_pci_msix_entry {
-	u32 addr_lo, addr_hi, data, ctrl;
-};
-
 /* The common-config registers of one queue, as the driver wrote them. */
 struct virtio_pci_queue_regs {
 	u16 size;
@@ -83,7 +80,8 @@ struct virtio_pci_queue_regs {
 /*
  * Guest-visible transport state, pointer-free. Together with each
  * vq[q].s of struct virtio_pci (also pointer-free: the live ring
- * indices) it is everything a snapshot needs.
+ * indices) and its msix.state (the MSI-X table and pending bits) it is
+ * everything a snapshot needs.
  */
 struct virtio_pci_state {
 	struct pci_cfg_space cfg;	/* config header, capabilities, MSI-X control */
@@ -100,8 +98,6 @@ struct virtio_pci_state {
 	u64 device_features;		/* offered: ops->features | VERSION_1 */
 	u64 driver_features;		/* accepted by the driver */
 	struct virtio_pci_queue_regs q[VIRTIO_PCI_MAX_QUEUES];
-	struct virtio_pci_msix_entry msix[VIRTIO_PCI_MAX_VECTORS];
-	u64 msix_pba;			/* pending bit per vector */
 };
 
 /* How the transport reaches the outside. Set at init, never saved. */
@@ -121,6 +117,7 @@ struct virtio_pci_wiring {
 struct virtio_pci {
 	struct virtio_pci_state state;
 	struct vq vq[VIRTIO_PCI_MAX_QUEUES];	/* vq[q].s is live once enabled */
+	struct pci_msix msix;			/* over state.cfg; msix.state is saved */
 	struct virtio_pci_wiring wiring;
 	const struct virtio_dev_ops *ops;
 	void *dev;
