@@ -3,8 +3,9 @@
  * only): configuration space with the virtio vendor capabilities (4.1.4)
  * and MSI-X (PCI Local Bus 3.0, 6.8.2), and BAR0 with the common config
  * (4.1.4.3), ISR status (4.1.4.5), device config (4.1.4.6), notification
- * (4.1.4.4) and MSI-X table/PBA regions. The device behind it only sees
- * struct virtio_dev_ops and the virtio_pci_* calls of the header.
+ * (4.1.4.4) and MSI-X table/PBA regions; the MSI-X capability, table and
+ * PBA themselves are devices/pci_msix.c's. The device behind the transport
+ * only sees struct virtio_dev_ops and the virtio_pci_* calls of the header.
  *
  * The guest owns every register write, so each one is checked: accesses of
  * the wrong width or offset read 0 and are dropped (4.1.3.1 fixes the
@@ -16,7 +17,6 @@
 #include "lib/string.h"
 
 #define PCI_CAP_ID_VNDR		0x09
-#define PCI_CAP_ID_MSIX		0x11
 
 /* struct virtio_pci_cap (4.1.4) field offsets inside one capability. */
 #define VCAP_CFG_TYPE		3
@@ -34,19 +34,9 @@
 #define VIRTIO_PCI_CAP_DEVICE_CFG	4
 #define VIRTIO_PCI_CAP_PCI_CFG		5
 
-/* MSI-X capability (PCI 3.0 6.8.2): message control, table and PBA. */
-#define MSIX_CTRL		2
-#define MSIX_TABLE		4	/* offset | BIR */
-#define MSIX_PBA		8
-#define MSIX_CAP_LEN		12
-#define MSIX_CTRL_ENABLE	BIT(15)
-#define MSIX_CTRL_FMASK		BIT(14)	/* function mask */
-#define MSIX_ENTRY_SIZE		16
-#define MSIX_VCTRL_MASK		BIT(0)	/* vector control: masked */
-
 /* Where each capability sits in configuration space. */
 #define CAP_MSIX		0x40
-#define CAP_PCI_CFG		(CAP_MSIX + MSIX_CAP_LEN)
+#define CAP_PCI_CFG		(CAP_MSIX + PCI_MSIX_CAP_LEN)
 #define CAP_COMMON		(CAP_PCI_CFG + VCAP_LEN_EXTRA)
 #define CAP_NOTIFY		(CAP_COMMON + VCAP_LEN)
 #define CAP_ISR			(CAP_NOTIFY + VCAP_LEN_EXTRA)
@@ -65,6 +55,8 @@ enum {
 	CC_LEN = 0x38,
 };
 
+STATIC_ASSERT(VIRTIO_PCI_MAX_VECTORS <= PCI_MSIX_MAX_VECTORS, "a vector per queue plus config");
+
 #define VP_COMMAND_RW	(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
 #define VP_DRIVER_BITS	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
 			 VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_FAILED)
@@ -72,21 +64,6 @@ enum {
 static u16 vp_command(const struct virtio_pci *vp)
 {
 	return pci_cfg_get(&vp->state.cfg, PCI_COMMAND, 2);
-}
-
-static u16 vp_msix_ctrl(const struct virtio_pci *vp)
-{
-	return pci_cfg_get(&vp->state.cfg, CAP_MSIX + MSIX_CTRL, 2);
-}
-
-static bool vp_msix_enabled(const struct virtio_pci *vp)
-{
-	return vp_msix_ctrl(vp) & MSIX_CTRL_ENABLE;
-}
-
-static unsigned vp_vectors(const struct virtio_pci *vp)
-{
-	return vp->state.num_queues + 1u;
 }
 
 static const char *vp_name(const struct virtio_pci *vp)
@@ -104,7 +81,7 @@ static const char *vp_name(const struct virtio_pci *vp)
 static void vp_intx_update(struct virtio_pci *vp)
 {
 	struct virtio_pci_state *s = &vp->state;
-	bool pending = s->isr && !vp_msix_enabled(vp);
+	bool pending = s->isr && !pci_msix_enabled(&vp->msix);
 	bool level = pending && !(vp_command(vp) & PCI_COMMAND_INTX_DISABLE);
 	u16 status = pci_cfg_get(&s->cfg, PCI_STATUS, 2) & ~PCI_STATUS_INTERRUPT;
 
@@ -115,54 +92,16 @@ static void vp_intx_update(struct virtio_pci *vp)
 	irq_line_set(&vp->wiring.intx, level);
 }
 
-static bool vp_vector_masked(const struct virtio_pci *vp, unsigned v)
-{
-	return (vp_msix_ctrl(vp) & MSIX_CTRL_FMASK) || (vp->state.msix[v].ctrl & MSIX_VCTRL_MASK);
-}
-
-static void vp_msix_send(struct virtio_pci *vp, unsigned v)
-{
-	const struct virtio_pci_msix_entry *e = &vp->state.msix[v];
-
-	if (vp->wiring.msi)
-		vp->wiring.msi(vp->wiring.ctx, (u64)e->addr_hi << 32 | e->addr_lo, e->data);
-}
-
 /*
- * Raise MSI-X vector v: a masked vector only sets its pending bit, sent
- * when unmasked (PCI 3.0 6.8.3.4). An MSI is a memory write, so nothing
- * leaves while bus mastering is off. NO_VECTOR means no interrupt (4.1.5.1.2).
+ * A queue or config interrupt: MSI-X vector if enabled, else ISR + INTx.
+ * The config bit is set in ISR either way (4.1.4.5.1). NO_VECTOR is past
+ * the table, so it sends nothing: no interrupt (4.1.5.1.2).
  */
-static void vp_msix_notify(struct virtio_pci *vp, u16 v)
-{
-	if (v >= vp_vectors(vp) || !(vp_command(vp) & PCI_COMMAND_MASTER))
-		return;
-	if (vp_vector_masked(vp, v))
-		vp->state.msix_pba |= BIT(v);
-	else
-		vp_msix_send(vp, v);
-}
-
-/* Send the pending vectors that are unmasked now. */
-static void vp_msix_flush(struct virtio_pci *vp)
-{
-	if (!vp_msix_enabled(vp) || !(vp_command(vp) & PCI_COMMAND_MASTER))
-		return;
-	for (unsigned v = 0; v < vp_vectors(vp); v++) {
-		if (!(vp->state.msix_pba & BIT(v)) || vp_vector_masked(vp, v))
-			continue;
-		vp->state.msix_pba &= ~BIT(v);
-		vp_msix_send(vp, v);
-	}
-}
-
-/* A queue or config interrupt: MSI-X vector if enabled, else ISR + INTx.
- * The config bit is set in ISR either way (4.1.4.5.1). */
 static void vp_interrupt(struct virtio_pci *vp, u16 vector, u8 isr_bit)
 {
-	if (vp_msix_enabled(vp)) {
+	if (pci_msix_enabled(&vp->msix)) {
 		vp->state.isr |= isr_bit & VIRTIO_ISR_CONFIG;
-		vp_msix_notify(vp, vector);
+		pci_msix_notify(&vp->msix, vector);
 		return;
 	}
 	vp->state.isr |= isr_bit;
@@ -220,7 +159,8 @@ void virtio_pci_config_changed(struct virtio_pci *vp)
 /* ---- common configuration (4.1.4.3) ------------------------------------- */
 
 /* Back to the state after power-on, except PCI configuration space and
- * the MSI-X table, which belong to the PCI function, not to virtio. */
+ * the MSI-X table, which belong to the PCI function, not to virtio; the
+ * interrupts the device had pending go with the device. */
 static void vp_reset_regs(struct virtio_pci *vp)
 {
 	struct virtio_pci_state *s = &vp->state;
@@ -232,7 +172,7 @@ static void vp_reset_regs(struct virtio_pci *vp)
 	s->driver_features = 0;
 	s->queue_select = 0;
 	s->config_msix_vector = VIRTIO_MSI_NO_VECTOR;
-	s->msix_pba = 0;
+	pci_msix_clear_pending(&vp->msix);
 	for (unsigned q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++) {
 		s->q[q] = (struct virtio_pci_queue_regs){
 			.size = q < s->num_queues ? s->queue_max : 0,
@@ -295,7 +235,7 @@ static void vp_status_write(struct virtio_pci *vp, u8 val)
  * table, which the driver reads back to see the mapping failed (4.1.4.3.2). */
 static u16 vp_vector_accept(const struct virtio_pci *vp, u32 v)
 {
-	return v < vp_vectors(vp) ? v : VIRTIO_MSI_NO_VECTOR;
+	return v < pci_msix_vectors(&vp->msix) ? v : VIRTIO_MSI_NO_VECTOR;
 }
 
 static struct virtio_pci_queue_regs *vp_selected(struct virtio_pci *vp)
@@ -454,43 +394,6 @@ static void vp_common_write(struct virtio_pci *vp, unsigned off, u32 val)
 		vp_queue_write(vp, off, val);
 }
 
-/* ---- MSI-X table and PBA (PCI 3.0 6.8.2.6-6.8.2.10) --------------------- */
-
-static u32 vp_msix_table_read(const struct virtio_pci *vp, unsigned off)
-{
-	unsigned v = off / MSIX_ENTRY_SIZE;
-	const struct virtio_pci_msix_entry *e;
-
-	if (v >= vp_vectors(vp))
-		return 0;
-	e = &vp->state.msix[v];
-	switch (off % MSIX_ENTRY_SIZE) {
-	case 0:		return e->addr_lo;
-	case 4:		return e->addr_hi;
-	case 8:		return e->data;
-	default:	return e->ctrl;
-	}
-}
-
-/* Address bits 1:0 and vector control bits 31:1 are read-only 0. Clearing
- * a mask bit may release a pending message. */
-static void vp_msix_table_write(struct virtio_pci *vp, unsigned off, u32 val)
-{
-	unsigned v = off / MSIX_ENTRY_SIZE;
-	struct virtio_pci_msix_entry *e;
-
-	if (v >= vp_vectors(vp))
-		return;
-	e = &vp->state.msix[v];
-	switch (off % MSIX_ENTRY_SIZE) {
-	case 0:		e->addr_lo = val & ~3u; return;
-	case 4:		e->addr_hi = val; return;
-	case 8:		e->data = val; return;
-	}
-	e->ctrl = val & MSIX_VCTRL_MASK;
-	vp_msix_flush(vp);
-}
-
 /* ---- BAR0 ---------------------------------------------------------------- */
 
 static u8 vp_isr_read(struct virtio_pci *vp)
@@ -533,12 +436,6 @@ static bool vp_bar_access_ok(u64 off, unsigned size)
 	       off % VIRTIO_PCI_REGION_SIZE + size <= VIRTIO_PCI_REGION_SIZE;
 }
 
-/* MSI-X structures take aligned dword or qword accesses only (6.8.2). */
-static bool vp_msix_access_ok(unsigned off, unsigned size)
-{
-	return (size == 4 || size == 8) && off % size == 0;
-}
-
 static u64 vp_bar_read(void *dev, u64 offset, unsigned size)
 {
 	struct virtio_pci *vp = dev;
@@ -556,15 +453,9 @@ static u64 vp_bar_read(void *dev, u64 offset, unsigned size)
 	case VIRTIO_PCI_DEVICE_CFG:
 		return vp_device_cfg_read(vp, off, size);
 	case VIRTIO_PCI_MSIX_TABLE:
-		if (!vp_msix_access_ok(off, size))
-			return 0;
-		if (size == 8)
-			return vp_msix_table_read(vp, off) | (u64)vp_msix_table_read(vp, off + 4) << 32;
-		return vp_msix_table_read(vp, off);
+		return pci_msix_table_read(&vp->msix, off, size);
 	case VIRTIO_PCI_MSIX_PBA:
-		if (!vp_msix_access_ok(off, size) || off >= 8)
-			return 0;
-		return (vp->state.msix_pba >> (8 * off)) & bytes_mask(size);
+		return pci_msix_pba_read(&vp->msix, off, size);
 	}
 	return 0;	/* notify region and the unused rest read 0 */
 }
@@ -602,11 +493,7 @@ static void vp_bar_write(void *dev, u64 offset, unsigned size, u64 val)
 		vp_notify_write(vp, off);
 		return;
 	case VIRTIO_PCI_MSIX_TABLE:
-		if (!vp_msix_access_ok(off, size))
-			return;
-		vp_msix_table_write(vp, off, (u32)val);
-		if (size == 8)
-			vp_msix_table_write(vp, off + 4, (u32)(val >> 32));
+		pci_msix_table_write(&vp->msix, off, size, val);
 		return;
 	}
 	/* ISR, PBA and the unused rest are read-only. */
@@ -684,7 +571,7 @@ static void vp_cfg_write(void *dev, unsigned reg, u32 val, u32 byte_enable_mask)
 		vp_bar_write(vp, off, len, pci_cfg_get(&vp->state.cfg, PCI_CFG_DATA, len));
 	/* COMMAND or MSI-X control may have changed where interrupts go. */
 	vp_intx_update(vp);
-	vp_msix_flush(vp);
+	pci_msix_flush(&vp->msix);
 	vp_bar_check(vp, old_base, old_enabled);
 }
 
@@ -694,10 +581,9 @@ const struct pci_fn_ops virtio_pci_cfg_ops = {
 };
 
 /* Chain a capability in: the list head or the previous one points at it. */
-static void vp_cap_link(struct pci_cfg_space *cs, unsigned *prev, unsigned at, u8 id)
+static void vp_cap_link(struct pci_cfg_space *cs, unsigned *prev, unsigned at)
 {
 	pci_cfg_set(cs, *prev ? *prev + 1 : PCI_CAPABILITY_LIST, 1, at);
-	pci_cfg_set(cs, at, 1, id);
 	*prev = at;
 }
 
@@ -706,11 +592,28 @@ static void vp_vcap(struct pci_cfg_space *cs, unsigned *prev, unsigned at, u8 ty
 {
 	bool extra = type == VIRTIO_PCI_CAP_NOTIFY_CFG || type == VIRTIO_PCI_CAP_PCI_CFG;
 
-	vp_cap_link(cs, prev, at, PCI_CAP_ID_VNDR);
+	vp_cap_link(cs, prev, at);
+	pci_cfg_set(cs, at, 1, PCI_CAP_ID_VNDR);
 	pci_cfg_set(cs, at + 2, 1, extra ? VCAP_LEN_EXTRA : VCAP_LEN);
 	pci_cfg_set(cs, at + VCAP_CFG_TYPE, 1, type);
 	pci_cfg_set(cs, at + VCAP_OFFSET, 4, offset);
 	pci_cfg_set(cs, at + VCAP_LENGTH, 4, length);
+}
+
+/* MSI-X: a vector per queue plus one for config changes (4.1.5.1.2),
+ * the table and the PBA in their regions of BAR0. Every vector masked. */
+static void vp_msix_init(struct virtio_pci *vp)
+{
+	struct pci_msix_layout layout = {
+		.cap = CAP_MSIX, .nvectors = vp->state.num_queues + 1,
+		.table_bir = 0, .table_offset = VIRTIO_PCI_MSIX_TABLE,
+		.pba_bir = 0, .pba_offset = VIRTIO_PCI_MSIX_PBA,
+	};
+	struct pci_msix_wiring w = {
+		.cfg = &vp->state.cfg, .send = vp->wiring.msi, .ctx = vp->wiring.ctx,
+	};
+
+	pci_msix_init(&vp->msix, &layout, &w);
 }
 
 /* The capability list (4.1.4): MSI-X first, then the virtio structures. */
@@ -719,11 +622,8 @@ static void vp_cfg_caps(struct virtio_pci *vp)
 	struct pci_cfg_space *cs = &vp->state.cfg;
 	unsigned prev = 0;
 
-	vp_cap_link(cs, &prev, CAP_MSIX, PCI_CAP_ID_MSIX);
-	pci_cfg_set(cs, CAP_MSIX + MSIX_CTRL, 2, vp_vectors(vp) - 1);
-	pci_cfg_set_wmask(cs, CAP_MSIX + MSIX_CTRL, 2, MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK);
-	pci_cfg_set(cs, CAP_MSIX + MSIX_TABLE, 4, VIRTIO_PCI_MSIX_TABLE);	/* BIR 0 */
-	pci_cfg_set(cs, CAP_MSIX + MSIX_PBA, 4, VIRTIO_PCI_MSIX_PBA);
+	vp_msix_init(vp);
+	vp_cap_link(cs, &prev, CAP_MSIX);
 
 	/* The window's bar, offset, length and data are the driver's to write. */
 	vp_vcap(cs, &prev, CAP_PCI_CFG, VIRTIO_PCI_CAP_PCI_CFG, 0, 0);
@@ -798,21 +698,9 @@ void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, vo
 	s->num_queues = MIN(ops->nqueues, VIRTIO_PCI_MAX_QUEUES);
 	s->queue_max = vp_queue_max(ops->queue_max);
 	s->device_features = ops->features | VIRTIO_F_VERSION_1;
-	for (unsigned v = 0; v < VIRTIO_PCI_MAX_VECTORS; v++)
-		s->msix[v].ctrl = MSIX_VCTRL_MASK;	/* masked after reset (6.8.2.9) */
 	for (unsigned q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++)
 		vp->vq[q].mem = vp->wiring.mem;
 	vp_cfg_header(vp, bar0);
 	/* Everything else as after a device reset; the device starts reset. */
 	vp_reset_regs(vp);
-}
-
-void msi_decode(u64 addr, u32 data, u32 *dest, bool *logical, u8 *mode, u8 *vector,
-		bool *level)
-{
-	*dest = (addr >> 12) & 0xff;		/* destination ID, bits 19:12 */
-	*logical = addr & BIT(2);		/* destination mode */
-	*mode = (data >> 8) & 7;		/* delivery mode, bits 10:8 */
-	*vector = data & 0xff;
-	*level = data & BIT(15);		/* trigger mode */
 }

@@ -26,10 +26,13 @@ SRC_PC_MODELS  := devices/snapshot.c devices/ns16550.c devices/i8254.c devices/i
 	devices/acpi_pm.c devices/pci_host.c
 SRC_PC_DEVICES := $(SRC_PC_MODELS) devices/testdev.c drivers/host_rtc.c
 
+# MSI-X for the PCI functions (the MSI message format, pci_msi.h, is header only).
+SRC_PCI_MSIX := devices/pci_msix.c
+
 # virtio: the split virtqueue, the PCI transport, blk and net with their backends.
 SRC_VIRTQUEUE := devices/virtqueue.c
-SRC_VIRTIO    := $(SRC_VIRTQUEUE) devices/virtio_pci.c devices/virtio_blk.c devices/virtio_net.c \
-	devices/backend/blk_ram.c devices/backend/vswitch.c
+SRC_VIRTIO    := $(SRC_VIRTQUEUE) devices/virtio_pci.c $(SRC_PCI_MSIX) devices/virtio_blk.c \
+	devices/virtio_net.c devices/backend/blk_ram.c devices/backend/vswitch.c
 
 # Instruction decode and emulate (MMIO).
 SRC_EMUL := vmm/emul/insn_decode.c vmm/emul/insn_emulate.c

@@ -2,7 +2,8 @@
  * virtio over PCI, the modern (virtio 1.x, non-transitional) transport
  * (devices/virtio_pci.c), virtio 1.2 section 4.1. One PCI function per
  * virtio device: configuration space with the virtio capabilities and
- * MSI-X, and one 64-bit memory BAR holding every register region.
+ * MSI-X (devices/pci_msix.c), and one 64-bit memory BAR holding every
+ * register region.
  *
  * The device model (virtio_blk, virtio_net) sits behind struct
  * virtio_dev_ops; the VM reaches the transport through virtio_pci_cfg_ops
@@ -17,6 +18,7 @@
 #include "devices/guest_mem_ops.h"
 #include "devices/irq.h"
 #include "devices/pci_host.h"
+#include "devices/pci_msix.h"
 #include "devices/virtqueue.h"
 #include "devices/io_ops.h"
 
@@ -67,11 +69,6 @@ struct virtio_dev_ops {
 	void (*driver_ok)(void *dev, u64 negotiated);	/* DRIVER_OK set: start */
 };
 
-/* One MSI-X table entry (PCI 3.0 6.8.2.6-6.8.2.9). */
-struct virtio_pci_msix_entry {
-	u32 addr_lo, addr_hi, data, ctrl;
-};
-
 /* The common-config registers of one queue, as the driver wrote them. */
 struct virtio_pci_queue_regs {
 	u16 size;
@@ -83,7 +80,8 @@ struct virtio_pci_queue_regs {
 /*
  * Guest-visible transport state, pointer-free. Together with each
  * vq[q].s of struct virtio_pci (also pointer-free: the live ring
- * indices) it is everything a snapshot needs.
+ * indices) and its msix.state (the MSI-X table and pending bits) it is
+ * everything a snapshot needs.
  */
 struct virtio_pci_state {
 	struct pci_cfg_space cfg;	/* config header, capabilities, MSI-X control */
@@ -100,14 +98,12 @@ struct virtio_pci_state {
 	u64 device_features;		/* offered: ops->features | VERSION_1 */
 	u64 driver_features;		/* accepted by the driver */
 	struct virtio_pci_queue_regs q[VIRTIO_PCI_MAX_QUEUES];
-	struct virtio_pci_msix_entry msix[VIRTIO_PCI_MAX_VECTORS];
-	u64 msix_pba;			/* pending bit per vector */
 };
 
 /* How the transport reaches the outside. Set at init, never saved. */
 struct virtio_pci_wiring {
 	const struct guest_mem_ops *mem;	/* guest RAM, for the virtqueues */
-	/* Send one MSI: the VM decodes it (msi_decode) and routes it to its APICs. */
+	/* Send one MSI: the VM decodes it (pci_msi.h) and routes it to its APICs. */
 	void (*msi)(void *ctx, u64 addr, u32 data);
 	/* BAR0 moved or memory decoding toggled: re-register
 	 * [new_base, new_base + VIRTIO_PCI_BAR_SIZE) on the MMIO bus when
@@ -121,6 +117,7 @@ struct virtio_pci_wiring {
 struct virtio_pci {
 	struct virtio_pci_state state;
 	struct vq vq[VIRTIO_PCI_MAX_QUEUES];	/* vq[q].s is live once enabled */
+	struct pci_msix msix;			/* over state.cfg; msix.state is saved */
 	struct virtio_pci_wiring wiring;
 	const struct virtio_dev_ops *ops;
 	void *dev;
@@ -161,14 +158,6 @@ void virtio_pci_fail(struct virtio_pci *vp, const char *why);
 void virtio_pci_config_changed(struct virtio_pci *vp);
 
 /*
- * An MSI message (Intel SDM vol. 3 10.11): address 0xFEExxxxx with the
- * destination APIC ID in bits 19:12 and logical destination mode in bit 2;
- * data with the vector in bits 7:0, delivery mode in 10:8 (0 fixed,
- * 1 lowest priority, 2 SMI, 4 NMI, 5 INIT, 7 ExtINT) and level trigger in
- * bit 15. msi_addr_valid() says whether addr is in the interrupt window.
- */
-#define MSI_ADDR_BASE		0xfee00000ull	/* bits 31:20 = 0xfee, 63:32 = 0 */
-/*
  * A device's config read served from an image of its config space,
  * cfg[0, len): size (1-4) bytes at off, little-endian (virtio is
  * little-endian, 2.4); an access not wholly inside the image reads 0.
@@ -183,12 +172,5 @@ static inline u32 virtio_cfg_image_read(const u8 *cfg, unsigned len, unsigned of
 		val |= (u32)cfg[off + i] << (8 * i);
 	return val;
 }
-
-static inline bool msi_addr_valid(u64 addr)
-{
-	return (addr >> 20) == (MSI_ADDR_BASE >> 20);
-}
-void msi_decode(u64 addr, u32 data, u32 *dest, bool *logical, u8 *mode, u8 *vector,
-		bool *level);
 
 #endif

@@ -12,6 +12,7 @@
 #include "vmm/machine/acpi_build.h"
 #include "vmm/machine/layout.h"
 #include "vmm/machine/platform.h"
+#include "devices/pci_msi.h"
 #include "mm/mm.h"
 #include "lib/log.h"
 #include "lib/printf.h"

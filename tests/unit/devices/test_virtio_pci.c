@@ -1,8 +1,9 @@
 /*
- * Host tests for devices/virtio_pci.c against virtio 1.2 section 4.1 and
- * the MSI-X rules of PCI 3.0 6.8: a fake device records what the transport
- * asks of it, a fake guest RAM backs the rings, and the tests play the
- * driver the way Linux's virtio_pci_modern does, then a hostile one.
+ * Host tests for devices/virtio_pci.c against virtio 1.2 section 4.1, and
+ * of how it wires in the MSI-X model (whose own rules, PCI 3.0 6.8.2, are
+ * test_pci_msix.c's): a fake device records what the transport asks of it,
+ * a fake guest RAM backs the rings, and the tests play the driver the way
+ * Linux's virtio_pci_modern does, then a hostile one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -605,6 +606,9 @@ static void test_reset_clears_state(void **state)
 
 	driver_init(w, true);
 	kick(w, 0);
+	bar_wr(w, VIRTIO_PCI_MSIX_TABLE + 16 + 12, 4, 1);	/* queue 0's vector pending */
+	virtio_pci_used(&w->vp, 0);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), BIT(1));
 	w->resets = 0;
 	cc_wr(w, STATUS, 1, 0);
 	assert_int_equal(w->resets, 1);
@@ -622,10 +626,15 @@ static void test_reset_clears_state(void **state)
 	}
 	cc_wr(w, GFSELECT, 4, 1);
 	assert_int_equal(cc_rd(w, GF, 4), 0);
-	/* A kick after reset reaches nobody; the MSI-X table survives (PCI state). */
+	/* A kick after reset reaches nobody; the MSI-X table survives (PCI
+	 * state), what the device had pending does not. */
 	kick(w, 0);
 	assert_int_equal(w->notified[0], 1);
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_TABLE + 8, 4), 0x40);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_TABLE + 16 + 12, 4), 1);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), 0);
+	bar_wr(w, VIRTIO_PCI_MSIX_TABLE + 16 + 12, 4, 0);
+	assert_int_equal(w->nmsi, 0);
 	/* And the driver can start over. */
 	driver_init(w, true);
 	assert_int_equal(w->driver_oks, 2);
@@ -680,21 +689,12 @@ static void test_notify_disabled_queue(void **state)
 static void test_used_sends_msi(void **state)
 {
 	struct world *w = *state;
-	u32 dest;
-	u8 mode, vector;
-	bool logical, level;
 
 	driver_init(w, true);
 	virtio_pci_used(&w->vp, 1);
 	assert_int_equal(w->nmsi, 1);
-	assert_int_equal(w->msi[0].addr, 0xfee02000ull);
+	assert_int_equal(w->msi[0].addr, 0xfee02000ull);	/* entry 2's, as programmed */
 	assert_int_equal(w->msi[0].data, 0x42);
-	msi_decode(w->msi[0].addr, w->msi[0].data, &dest, &logical, &mode, &vector, &level);
-	assert_int_equal(dest, 2);
-	assert_int_equal(vector, 0x42);
-	assert_false(logical);
-	assert_int_equal(mode, 0);
-	assert_false(level);
 	/* MSI-X on: the queue bit stays out of ISR, INTx stays low. */
 	assert_int_equal(bar_rd(w, w->isr, 1), 0);
 	assert_int_equal(w->nintx, 0);
@@ -748,23 +748,23 @@ static void test_msix_mask_and_pba(void **state)
 
 	driver_init(w, true);
 	cap = find_cap_id(w, 0x11);
-	/* Entry 2 (queue 1) masked: the message waits in the PBA. */
+	/* Entry 2 (queue 1) masked in BAR0: the message waits in BAR0's PBA. */
 	bar_wr(w, VIRTIO_PCI_MSIX_TABLE + 2 * 16 + 12, 4, 1);
 	virtio_pci_used(&w->vp, 1);
 	assert_int_equal(w->nmsi, 0);
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), BIT(2));
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 4), BIT(2));
 	bar_wr(w, VIRTIO_PCI_MSIX_PBA, 8, 0);			/* PBA is read-only */
+	bar_wr(w, VIRTIO_PCI_MSIX_PBA, 4, 0);
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), BIT(2));
-	bar_wr(w, VIRTIO_PCI_MSIX_TABLE + 2 * 16 + 8, 4, 0x77);	/* retarget while masked */
 	bar_wr(w, VIRTIO_PCI_MSIX_TABLE + 2 * 16 + 12, 4, 0);
 	assert_int_equal(w->nmsi, 1);
-	assert_int_equal(w->msi[0].data, 0x77);
+	assert_int_equal(w->msi[0].data, 0x42);
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), 0);
-	/* Function mask holds every vector; clearing it releases them. */
+	/* Function mask, set and cleared through config space, holds every
+	 * vector and then releases them: queue 0's and config's. */
 	cfg_wr(w, cap + 2, 2, 0xc000);
 	virtio_pci_used(&w->vp, 0);
-	virtio_pci_used(&w->vp, 0);			/* one pending bit, one message */
 	virtio_pci_config_changed(&w->vp);
 	assert_int_equal(w->nmsi, 1);
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), BIT(0) | BIT(1));
@@ -775,42 +775,29 @@ static void test_msix_mask_and_pba(void **state)
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), 0);
 }
 
-static void test_msix_table_access(void **state)
+/* The table in BAR0's MSI-X region: one entry per queue plus config, all
+ * masked from init, with the model's access rules (test_pci_msix.c). */
+static void test_msix_table_in_bar0(void **state)
 {
 	struct world *w = *state;
 	u64 t = VIRTIO_PCI_MSIX_TABLE;
 
-	/* After reset every entry is masked, the rest zero. */
 	for (unsigned v = 0; v <= NQUEUES; v++) {
 		assert_int_equal(bar_rd(w, t + 16 * v + 12, 4), 1);
 		assert_int_equal(bar_rd(w, t + 16 * v, 4), 0);
 	}
-	/* Address bits 1:0 and control bits 31:1 are read-only 0. */
-	bar_wr(w, t, 4, 0xfee0300f);
-	assert_int_equal(bar_rd(w, t, 4), 0xfee0300c);
-	bar_wr(w, t + 12, 4, 0xfffffffe);
-	assert_int_equal(bar_rd(w, t + 12, 4), 0);
-	/* Qword accesses cover two dwords. */
+	bar_wr(w, t + 16 * NQUEUES, 4, 0xfee0300f);
+	assert_int_equal(bar_rd(w, t + 16 * NQUEUES, 4), 0xfee0300c);
 	bar_wr(w, t + 16 + 8, 8, 0x0000000100000055ull);
-	assert_int_equal(bar_rd(w, t + 16 + 8, 4), 0x55);
-	assert_int_equal(bar_rd(w, t + 16 + 12, 4), 1);
 	assert_int_equal(bar_rd(w, t + 16 + 8, 8), 0x0000000100000055ull);
-	/* Byte, word and misaligned accesses are ignored. */
-	bar_wr(w, t + 8, 1, 0x99);
 	bar_wr(w, t + 8, 2, 0x99);
-	bar_wr(w, t + 10, 4, 0x99);
-	bar_wr(w, t + 12, 8, 0);
 	assert_int_equal(bar_rd(w, t + 8, 4), 0);
-	assert_int_equal(bar_rd(w, t + 12, 4), 0);
-	assert_int_equal(bar_rd(w, t + 8, 1), 0);
-	assert_int_equal(bar_rd(w, t + 4, 8), 0);
 	/* Entries past the table (3 vectors) read 0 and keep nothing. */
 	bar_wr(w, t + 16 * 3, 4, 0xfee00000);
 	assert_int_equal(bar_rd(w, t + 16 * 3, 4), 0);
-	bar_wr(w, t + 0xff0, 8, ~0ull);
-	assert_int_equal(bar_rd(w, t + 0xff8, 8), 0);
+	/* The PBA sits in its own region, one qword. */
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), 0);
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA + 8, 8), 0);
-	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA + 2, 2), 0);
 }
 
 static void test_msix_bad_vectors(void **state)
@@ -1220,32 +1207,6 @@ static void test_init_clamps(void **state)
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_DEVICE_CFG, 4), 0);
 }
 
-static void test_msi_decode(void **state)
-{
-	u32 dest;
-	u8 mode, vector;
-	bool logical, level;
-
-	(void)state;
-	msi_decode(0xfeeff00cull, 0xc531, &dest, &logical, &mode, &vector, &level);
-	assert_int_equal(dest, 0xff);
-	assert_true(logical);
-	assert_int_equal(mode, 5);		/* INIT */
-	assert_int_equal(vector, 0x31);
-	assert_true(level);
-	msi_decode(0xfee01000ull, 0x0420, &dest, &logical, &mode, &vector, &level);
-	assert_int_equal(dest, 1);
-	assert_false(logical);
-	assert_int_equal(mode, 4);		/* NMI */
-	assert_int_equal(vector, 0x20);
-	assert_false(level);
-	assert_true(msi_addr_valid(0xfee00000ull));
-	assert_true(msi_addr_valid(0xfeefffffull));
-	assert_false(msi_addr_valid(0xfef00000ull));
-	assert_false(msi_addr_valid(0x1fee00000ull));
-	assert_false(msi_addr_valid(0));
-}
-
 #define T(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
 
 int main(void)
@@ -1265,7 +1226,7 @@ int main(void)
 		T(test_used_sends_msi),
 		T(test_end_to_end_request),
 		T(test_msix_mask_and_pba),
-		T(test_msix_table_access),
+		T(test_msix_table_in_bar0),
 		T(test_msix_bad_vectors),
 		T(test_intx_path),
 		T(test_config_changed_msix),
@@ -1280,7 +1241,6 @@ int main(void)
 		T(test_pci_cfg_window),
 		T(test_pci_cfg_window_isr_and_notify),
 		T(test_init_clamps),
-		T(test_msi_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
