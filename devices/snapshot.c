@@ -80,6 +80,15 @@ static void put32(u8 *p, u32 v)
 		p[i] = (u8)(v >> (8 * i));
 }
 
+static void put_header(u8 *b, u32 tag, u16 version, u32 payload_len)
+{
+	put32(b, tag);
+	b[4] = (u8)version;
+	b[5] = (u8)(version >> 8);
+	b[6] = b[7] = 0;
+	put32(b + 8, payload_len);
+}
+
 int snap_save(void *buf, size_t len, u32 tag, u16 version, snap_fields_fn *fields,
 	      const void *state, size_t *need)
 {
@@ -93,14 +102,18 @@ int snap_save(void *buf, size_t len, u32 tag, u16 version, snap_fields_fn *field
 		*need = SNAP_HDR_LEN + m.pos;
 	if (!buf || len < SNAP_HDR_LEN || m.pos > len - SNAP_HDR_LEN)
 		return -ENOSPC;
-	put32(b, tag);
-	b[4] = (u8)version;
-	b[5] = (u8)(version >> 8);
-	b[6] = b[7] = 0;
-	put32(b + 8, (u32)m.pos);
+	put_header(b, tag, version, (u32)m.pos);
 	w = (struct snap){ .buf = b + SNAP_HDR_LEN, .len = m.pos };
 	fields(&w, (void *)state);
 	return (int)(SNAP_HDR_LEN + w.pos);
+}
+
+int snap_seal(void *buf, u32 tag, u16 version, size_t payload_len)
+{
+	if (payload_len > INT32_MAX - SNAP_HDR_LEN)
+		return -ENOSPC;
+	put_header(buf, tag, version, (u32)payload_len);
+	return (int)(SNAP_HDR_LEN + payload_len);
 }
 
 int snap_peek(const void *buf, size_t len, u32 *tag, u16 *version, size_t *total)
@@ -115,11 +128,10 @@ int snap_peek(const void *buf, size_t len, u32 *tag, u16 *version, size_t *total
 	return 0;
 }
 
-int snap_load(const void *buf, size_t len, u32 tag, u16 version, snap_fields_fn *fields,
-	      void *state, const char **why)
+int snap_open(const void *buf, size_t len, u32 tag, u16 version, const u8 **payload,
+	      size_t *payload_len, const char **why)
 {
 	const u8 *b = buf;
-	struct snap r = { .reading = true };
 	size_t total;
 	u32 t;
 	u16 v;
@@ -141,8 +153,21 @@ int snap_load(const void *buf, size_t len, u32 tag, u16 version, snap_fields_fn 
 		*why = "the record's reserved header bytes are not 0";
 		return -EINVAL;
 	}
-	r.buf = (u8 *)b + SNAP_HDR_LEN;
-	r.len = total - SNAP_HDR_LEN;
+	*payload = b + SNAP_HDR_LEN;
+	*payload_len = total - SNAP_HDR_LEN;
+	return 0;
+}
+
+int snap_load(const void *buf, size_t len, u32 tag, u16 version, snap_fields_fn *fields,
+	      void *state, const char **why)
+{
+	struct snap r = { .reading = true };
+	const u8 *payload;
+	int err = snap_open(buf, len, tag, version, &payload, &r.len, why);
+
+	if (err)
+		return err;
+	r.buf = (u8 *)payload;
 	fields(&r, state);
 	if (r.overrun || r.pos != r.len)
 		*why = r.overrun ? "the record is shorter than its fields" :

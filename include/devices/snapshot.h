@@ -66,6 +66,21 @@ int snap_save(void *buf, size_t len, u32 tag, u16 version, snap_fields_fn *field
  */
 int snap_load(const void *buf, size_t len, u32 tag, u16 version, snap_fields_fn *fields,
 	      void *state, const char **why);
+/*
+ * A record whose payload is other records (a virtio slot's: its
+ * transport's, then its device's). The caller writes them at buf +
+ * SNAP_HDR_LEN; snap_seal() then writes the header in front of their
+ * payload_len bytes and returns the record's size (-ENOSPC past what an
+ * int holds).
+ */
+int snap_seal(void *buf, u32 tag, u16 version, size_t payload_len);
+/*
+ * The payload of the record in buf[0, len), after the checks snap_load
+ * makes of its header: 0 with *payload and *payload_len set, or snap_load's
+ * error with *why. For reading a record of records.
+ */
+int snap_open(const void *buf, size_t len, u32 tag, u16 version, const u8 **payload,
+	      size_t *payload_len, const char **why);
 /* The header of the record at buf: 0 with *tag, *version and *total (header
  * plus payload) when buf[0, len) holds at least the header and its payload;
  * -EINVAL otherwise. For walking a sequence of records. */

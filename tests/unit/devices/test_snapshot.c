@@ -153,6 +153,47 @@ static void test_peek(void **state)
 	assert_int_equal(snap_peek(buf, SNAP_HDR_LEN - 1, &tag, &version, &total), -EINVAL);
 }
 
+/* A record of records: two toy records sealed in an outer one, opened
+ * again with the outer header's checks; each inner one loads on its own. */
+static void test_record_of_records(void **state)
+{
+	u8 buf[128];
+	const u8 *payload;
+	size_t payload_len, first;
+	const char *why;
+	u32 tag;
+	u16 version;
+	int a = save(buf + SNAP_HDR_LEN, sizeof(buf) - SNAP_HDR_LEN);
+	int b = save(buf + SNAP_HDR_LEN + a, sizeof(buf) - SNAP_HDR_LEN - (size_t)a);
+	int n = snap_seal(buf, SNAP_TAG('O', 'U', 'T', '0'), 7, (size_t)(a + b));
+
+	assert_int_equal(n, SNAP_HDR_LEN + a + b);
+	assert_int_equal(snap_peek(buf, (size_t)n, &tag, &version, &first), 0);
+	assert_int_equal(tag, SNAP_TAG('O', 'U', 'T', '0'));
+	assert_int_equal(version, 7);
+	assert_int_equal(first, n);
+	assert_int_equal(snap_open(buf, (size_t)n, SNAP_TAG('O', 'U', 'T', '0'), 7, &payload,
+				   &payload_len, &why), 0);
+	assert_null(why);
+	assert_ptr_equal(payload, buf + SNAP_HDR_LEN);
+	assert_int_equal(payload_len, a + b);
+	assert_int_equal(snap_peek(payload, payload_len, &tag, &version, &first), 0);
+	assert_int_equal(load(payload, first, 3, &why), 0);
+	assert_int_equal(load(payload + first, payload_len - first, 3, &why), 0);
+	/* The outer header is checked as snap_load checks one. */
+	assert_int_equal(snap_open(buf, (size_t)n - 1, SNAP_TAG('O', 'U', 'T', '0'), 7, &payload,
+				   &payload_len, &why), -EINVAL);
+	assert_string_equal(why, "the record's length is not its size");
+	assert_int_equal(snap_open(buf, (size_t)n, TAG, 7, &payload, &payload_len, &why), -EINVAL);
+	assert_string_equal(why, "the record is another device's");
+	assert_int_equal(snap_open(buf, (size_t)n, SNAP_TAG('O', 'U', 'T', '0'), 6, &payload,
+				   &payload_len, &why), -ENOTSUP);
+	buf[6] = 1;
+	assert_int_equal(snap_open(buf, (size_t)n, SNAP_TAG('O', 'U', 'T', '0'), 7, &payload,
+				   &payload_len, &why), -EINVAL);
+	assert_string_equal(why, "the record's reserved header bytes are not 0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_no_room),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_peek),
+		cmocka_unit_test(test_record_of_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
