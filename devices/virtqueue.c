@@ -134,9 +134,8 @@ void vq_reset(struct vq *q)
 	q->s = (struct vq_state){ 0 };
 }
 
-int vq_validate(const struct vq *q, const char **why)
+int vq_validate_layout(const struct vq_state *s, const char **why)
 {
-	const struct vq_state *s = &q->s;
 	u64 n = s->size;
 
 	if (n == 0 || n > VQ_MAX_SIZE || (n & (n - 1)))
@@ -147,6 +146,17 @@ int vq_validate(const struct vq *q, const char **why)
 		return vq_fail(why, "available ring is not 2-byte aligned");
 	if (s->device % VIRTQ_USED_ALIGN)
 		return vq_fail(why, "used ring is not 4-byte aligned");
+	return 0;
+}
+
+int vq_validate(const struct vq *q, const char **why)
+{
+	const struct vq_state *s = &q->s;
+	u64 n = s->size;
+	int err = vq_validate_layout(s, why);
+
+	if (err)
+		return err;
 	if (!vq_probe(q->mem, s->desc, VIRTQ_DESC_SIZE * n))
 		return vq_fail(why, "descriptor table is not in guest RAM");
 	if (!vq_probe(q->mem, s->driver, RING_EXTRA + 2 * n))

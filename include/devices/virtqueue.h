@@ -72,6 +72,9 @@ void vq_reset(struct vq *q);
  * wholly in guest RAM. 0 or -EIO with *why set. vq_pop/vq_push check it too;
  * a transport may call it when the driver enables the queue to fail early. */
 int vq_validate(const struct vq *q, const char **why);
+/* The half of vq_validate() that needs no guest memory: the size and the
+ * rings' alignment. For a state record, checked before the memory is there. */
+int vq_validate_layout(const struct vq_state *s, const char **why);
 /* Take the next available chain: 1 and *c filled; 0 when none (or the queue
  * is not ready); -EIO when the guest broke a rule (*why says which; nothing
  * was consumed). */

@@ -269,6 +269,7 @@ static void test_queue_size_rules(void **state)
 		w->q.s.size = bad[i];
 		pop_fails(w);
 		assert_int_equal(vq_validate(&w->q, NULL), -EIO);
+		assert_int_equal(vq_validate_layout(&w->q.s, NULL), -EIO);
 	}
 	/* Size 1: every entry lands in slot 0. */
 	layout(w, 1, DESC, AVAIL, USED);
@@ -316,6 +317,8 @@ static void test_ring_alignment(void **state)
 	w->q.s.device = USED + 2;
 	pop_fails(w);
 	assert_int_equal(vq_push(&w->q, 0, 0, &w->why), -EIO);
+	assert_int_equal(vq_validate_layout(&w->q.s, &w->why), -EIO);
+	assert_string_equal(w->why, "used ring is not 4-byte aligned");
 	w->q.s.device = USED;
 	assert_int_equal(pop(w), 1);
 }
@@ -355,6 +358,8 @@ static void test_ring_hole_in_middle(void **state)
 	w->hole = true;
 	assert_int_equal(vq_validate(&w->q, &w->why), -EIO);
 	assert_string_equal(w->why, "descriptor table is not in guest RAM");
+	/* The layout half looks at no memory. */
+	assert_int_equal(vq_validate_layout(&w->q.s, &w->why), 0);
 }
 
 static void test_avail_idx_too_far(void **state)
