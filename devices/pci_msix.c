@@ -174,3 +174,73 @@ void pci_msix_init(struct pci_msix *m, const struct pci_msix_layout *l,
 		m->state.table[v].ctrl = PCI_MSIX_VCTRL_MASK;	/* after reset (6.8.2.9) */
 	msix_cap_write(w->cfg, l, nvectors);
 }
+
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/* Entries past the table take no writes: they stay as pci_msix_init left them. */
+static bool msix_entry_unused(const struct pci_msix_entry *e)
+{
+	return !e->addr_lo && !e->addr_hi && !e->data && e->ctrl == PCI_MSIX_VCTRL_MASK;
+}
+
+/*
+ * What init and the table writes guarantee and a record could break: the
+ * capability where the function put it and the table size it was built
+ * with, address bits 1:0 and vector control bits 31:1 read-only 0
+ * (6.8.2.6, 6.8.2.9), and no pending bit for a vector the table does not
+ * have. A pending bit on an unmasked vector is a state a function can be
+ * in (bus mastering off when it was unmasked): the restore sends it if it
+ * may go now.
+ */
+static void msix_check(struct snap *s, const struct pci_msix_state *st, const struct pci_msix *m)
+{
+	u64 table = st->nvectors >= 64 ? ~0ull : BIT(st->nvectors) - 1;
+	bool addr_ok = true, ctrl_ok = true, unused_ok = true;
+
+	snap_check(s, st->cap == m->state.cap, "the MSI-X capability is not where this function has it");
+	snap_check(s, st->nvectors == m->state.nvectors, "the MSI-X table size is not this function's");
+	for (unsigned v = 0; v < PCI_MSIX_MAX_VECTORS; v++) {
+		const struct pci_msix_entry *e = &st->table[v];
+
+		addr_ok = addr_ok && !(e->addr_lo & 3);
+		ctrl_ok = ctrl_ok && !(e->ctrl & ~PCI_MSIX_VCTRL_MASK);
+		unused_ok = unused_ok && (v < st->nvectors || msix_entry_unused(e));
+	}
+	snap_check(s, addr_ok, "an MSI-X message address has bits 1:0 set");
+	snap_check(s, ctrl_ok, "an MSI-X vector control has reserved bits set");
+	snap_check(s, unused_ok, "an MSI-X entry past the table is not as at reset");
+	snap_check(s, !(st->pba & ~table), "an MSI-X pending bit is set for a vector past the table");
+}
+
+/*
+ * Every field of struct pci_msix_state, in record order: the whole table,
+ * used entries or not, so the layout does not depend on the table size.
+ * The asserts fail when a struct changes size: a field added to the state
+ * must be added here too, and the version of each record that holds it
+ * bumped.
+ */
+STATIC_ASSERT(sizeof(struct pci_msix_entry) == 16,
+	      "struct pci_msix_entry changed: update pci_msix_fields() and the records' versions");
+STATIC_ASSERT(sizeof(struct pci_msix_state) == 8 + 16 * PCI_MSIX_MAX_VECTORS + 8,
+	      "struct pci_msix_state changed: update pci_msix_fields() and the records' versions");
+
+void pci_msix_fields(struct snap *s, struct pci_msix_state *st, const struct pci_msix *m)
+{
+	snap_u8(s, &st->cap);
+	snap_u16(s, &st->nvectors);
+	for (unsigned v = 0; v < PCI_MSIX_MAX_VECTORS; v++) {
+		snap_u32(s, &st->table[v].addr_lo);
+		snap_u32(s, &st->table[v].addr_hi);
+		snap_u32(s, &st->table[v].data);
+		snap_u32(s, &st->table[v].ctrl);
+	}
+	snap_u64(s, &st->pba);
+	if (s->reading)
+		msix_check(s, st, m);
+}
+
+void pci_msix_restore(struct pci_msix *m, const struct pci_msix_state *st)
+{
+	m->state = *st;
+	pci_msix_flush(m);
+}

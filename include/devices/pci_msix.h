@@ -14,6 +14,7 @@
 
 #include "types.h"
 #include "devices/pci_host.h"
+#include "devices/snapshot.h"
 
 #define PCI_CAP_ID_MSIX		0x11
 
@@ -114,5 +115,18 @@ void pci_msix_clear_pending(struct pci_msix *m);
 u64 pci_msix_table_read(const struct pci_msix *m, u64 off, unsigned size);
 void pci_msix_table_write(struct pci_msix *m, u64 off, unsigned size, u64 val);
 u64 pci_msix_pba_read(const struct pci_msix *m, u64 off, unsigned size);
+
+/*
+ * The state in a record (include/devices/snapshot.h): MSI-X has no record
+ * of its own, the function's record holds these fields. Reading, they go
+ * into *st, a scratch copy, and are checked against m, the model they are
+ * for: its capability offset and table size, the read-only bits of each
+ * entry, pending bits only for vectors in the table.
+ */
+void pci_msix_fields(struct snap *s, struct pci_msix_state *st, const struct pci_msix *m);
+/* Take a checked state, then send the pending messages that may go now
+ * (6.8.3.4). The function's configuration space, where Message Control
+ * lives, must hold its restored state already. */
+void pci_msix_restore(struct pci_msix *m, const struct pci_msix_state *st);
 
 #endif

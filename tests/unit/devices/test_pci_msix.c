@@ -15,6 +15,7 @@
 
 #include "devices/pci_msix.h"
 #include "devices/pci_msi.h"
+#include "snap_test.h"
 
 #define CAP		0x50	/* not virtio's 0x40: the offset is the function's */
 #define NVEC		5
@@ -511,6 +512,157 @@ static void test_snapshot(void **state)
 	free(g);
 }
 
+/* ---- tests: the state in a record --------------------------------------- */
+
+/*
+ * MSI-X has no record of its own: a function's record holds its fields.
+ * This one holds nothing else, as a function would call pci_msix_fields()
+ * among its own fields, and applies with pci_msix_restore().
+ */
+#define REC_TAG		SNAP_TAG('M', 'S', 'X', 'T')
+#define REC_ENTRY(v)	(SNAP_HDR_LEN + 3 + 16 * (v))	/* entry v's first byte */
+#define REC_PBA		REC_ENTRY(PCI_MSIX_MAX_VECTORS)
+
+struct rec {
+	struct pci_msix_state st;
+	const struct pci_msix *m;
+};
+
+static void rec_fields(struct snap *s, void *p)
+{
+	struct rec *r = p;
+
+	pci_msix_fields(s, &r->st, r->m);
+}
+
+static int rec_save(const struct fn *f, u8 *buf, size_t len)
+{
+	struct rec r = { .st = f->m.state, .m = &f->m };
+
+	return snap_save(buf, len, REC_TAG, 1, rec_fields, &r, NULL);
+}
+
+static int rec_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	struct fn *f = dev;
+	struct rec r = { .m = &f->m };
+	int err = snap_load(buf, len, REC_TAG, 1, rec_fields, &r, why);
+
+	if (!err && apply)
+		pci_msix_restore(&f->m, &r.st);
+	return err;
+}
+
+/* Vectors programmed, MSI-X on, vector 2 masked with its message pending. */
+static int busy_record(struct fn *f, u8 *buf, size_t len)
+{
+	driver_on(f, false);
+	tbl_wr(f, 2, VCTRL, 1);
+	pci_msix_notify(&f->m, 2);
+	assert_int_equal(pba(f), BIT(2));
+	return rec_save(f, buf, len);
+}
+
+/* Saved, loaded into another function with the same config space, saved
+ * again: the same bytes; the pending message waits for the unmask there. */
+static void test_record_round_trip(void **state)
+{
+	struct fn *f = *state, *g = malloc(sizeof(*g));
+	u8 a[2048], b[2048];
+	const char *why = "unset";
+	int n = busy_record(f, a, sizeof(a));
+
+	assert_true(n > 0);
+	fn_init(g, NVEC);
+	g->cfg = f->cfg;
+	assert_int_equal(rec_load(g, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(rec_save(g, b, sizeof(b)), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_int_equal(g->nmsg, 0);
+	assert_int_equal(pba(g), BIT(2));
+	assert_int_equal(tbl_rd(g, 3, DATA), 0x33);
+	tbl_wr(g, 2, VCTRL, 0);
+	assert_int_equal(g->nmsg, 1);
+	assert_int_equal(g->msg[0].addr, 0xfee02000ull);
+	assert_int_equal(g->msg[0].data, 0x32);
+	free(g);
+}
+
+/*
+ * A message pending on an unmasked vector: left so when bus mastering was
+ * off at the unmask. Restored where it may go, it goes at once, and only
+ * once; restored where it may not, it waits.
+ */
+static void test_record_sends_unmasked_pending(void **state)
+{
+	struct fn *f = *state, *g = malloc(sizeof(*g));
+	u8 rec[2048];
+	int n;
+
+	n = busy_record(f, rec, sizeof(rec));
+	set_master(f, false);
+	tbl_wr(f, 2, VCTRL, 0);
+	assert_int_equal(pba(f), BIT(2));
+	n = rec_save(f, rec, sizeof(rec));
+	assert_int_equal(f->nmsg, 0);
+
+	fn_init(g, NVEC);
+	g->cfg = f->cfg;				/* master off */
+	assert_int_equal(rec_load(g, rec, (size_t)n, true, &(const char *){ NULL }), 0);
+	assert_int_equal(g->nmsg, 0);
+	assert_int_equal(pba(g), BIT(2));
+	fn_init(g, NVEC);
+	g->cfg = f->cfg;
+	pci_cfg_set(&g->cfg, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_int_equal(rec_load(g, rec, (size_t)n, true, &(const char *){ NULL }), 0);
+	assert_int_equal(g->nmsg, 1);
+	assert_int_equal(g->msg[0].data, 0x32);
+	assert_int_equal(pba(g), 0);
+	free(g);
+}
+
+/* Each check refuses, with the state left as it was. */
+static void test_record_refusals(void **state)
+{
+	struct fn *f = *state, *g = malloc(sizeof(*g));
+	u8 rec[2048], bad[2048];
+	struct pci_msix_layout other_cap = {
+		.cap = CAP + 4, .nvectors = NVEC, .table_bir = TABLE_BIR, .table_offset = TABLE_OFF,
+		.pba_bir = PBA_BIR, .pba_offset = PBA_OFF,
+	};
+	struct pci_msix_wiring w;
+	static const struct { unsigned at; u8 val; const char *why; } pokes[] = {
+		{ REC_ENTRY(1), 0x01, "bits 1:0" },
+		{ REC_ENTRY(0) + 12, 0x03, "reserved bits" },
+		{ REC_ENTRY(0) + 13, 0x01, "reserved bits" },
+		{ REC_ENTRY(NVEC) + 8, 0x40, "past the table is not as at reset" },
+		{ REC_ENTRY(PCI_MSIX_MAX_VECTORS - 1) + 12, 0x00, "past the table is not as at reset" },
+		{ REC_PBA, 1u << NVEC, "pending bit is set for a vector past the table" },
+		{ REC_PBA + 7, 0x80, "pending bit is set for a vector past the table" },
+	};
+	int n = busy_record(f, rec, sizeof(rec));
+
+	fn_init(g, NVEC);
+	snap_test_framing(rec_load, g, &g->m.state, sizeof(g->m.state), rec, (size_t)n);
+	for (unsigned i = 0; i < ARRAY_SIZE(pokes); i++) {
+		memcpy(bad, rec, (size_t)n);
+		bad[pokes[i].at] = pokes[i].val;
+		assert_non_null(strstr(snap_test_refused(rec_load, g, &g->m.state, sizeof(g->m.state),
+							 bad, (size_t)n, -EINVAL), pokes[i].why));
+	}
+	/* A function built with another table size, or the capability elsewhere. */
+	fn_init(g, NVEC + 1);
+	assert_non_null(strstr(snap_test_refused(rec_load, g, &g->m.state, sizeof(g->m.state), rec,
+						 (size_t)n, -EINVAL), "table size"));
+	fn_init(g, NVEC);
+	w = g->m.wiring;
+	pci_msix_init(&g->m, &other_cap, &w);
+	assert_non_null(strstr(snap_test_refused(rec_load, g, &g->m.state, sizeof(g->m.state), rec,
+						 (size_t)n, -EINVAL), "capability"));
+	free(g);
+}
+
 /* ---- tests: the message format (pci_msi.h) -------------------------------- */
 
 static void test_msi_decode(void **state)
@@ -619,6 +771,9 @@ int main(void)
 		T(test_clear_pending),
 		T(test_no_send_callback),
 		T(test_snapshot),
+		T(test_record_round_trip),
+		T(test_record_sends_unmasked_pending),
+		T(test_record_refusals),
 		cmocka_unit_test(test_msi_decode),
 		cmocka_unit_test(test_msi_decode_fields),
 		cmocka_unit_test(test_msi_addr_valid),
