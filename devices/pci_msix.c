@@ -148,12 +148,16 @@ u64 pci_msix_pba_read(const struct pci_msix *m, u64 off, unsigned size)
 
 /* ---- configuration space (6.8.2.1-6.8.2.5) ------------------------------ */
 
+static u16 msix_nvectors(const struct pci_msix_layout *l)
+{
+	return MIN(MAX(l->nvectors, 1), PCI_MSIX_MAX_VECTORS);
+}
+
 /* The capability's registers; only Enable and Function Mask are writable. */
-static void msix_cap_write(struct pci_cfg_space *cs, const struct pci_msix_layout *l,
-			   u16 nvectors)
+void pci_msix_cap_init(struct pci_cfg_space *cs, const struct pci_msix_layout *l)
 {
 	pci_cfg_set(cs, l->cap, 1, PCI_CAP_ID_MSIX);
-	pci_cfg_set(cs, l->cap + PCI_MSIX_CTRL, 2, nvectors - 1u);
+	pci_cfg_set(cs, l->cap + PCI_MSIX_CTRL, 2, msix_nvectors(l) - 1u);
 	pci_cfg_set_wmask(cs, l->cap + PCI_MSIX_CTRL, 2, PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_FMASK);
 	pci_cfg_set(cs, l->cap + PCI_MSIX_TABLE, 4,
 		    (l->table_offset & ~PCI_MSIX_BIR) | (l->table_bir & PCI_MSIX_BIR));
@@ -164,15 +168,13 @@ static void msix_cap_write(struct pci_cfg_space *cs, const struct pci_msix_layou
 void pci_msix_init(struct pci_msix *m, const struct pci_msix_layout *l,
 		   const struct pci_msix_wiring *w)
 {
-	u16 nvectors = MIN(MAX(l->nvectors, 1), PCI_MSIX_MAX_VECTORS);
-
 	memset(m, 0, sizeof(*m));
 	m->wiring = *w;
 	m->state.cap = l->cap;
-	m->state.nvectors = nvectors;
+	m->state.nvectors = msix_nvectors(l);
 	for (unsigned v = 0; v < PCI_MSIX_MAX_VECTORS; v++)
 		m->state.table[v].ctrl = PCI_MSIX_VCTRL_MASK;	/* after reset (6.8.2.9) */
-	msix_cap_write(w->cfg, l, nvectors);
+	pci_msix_cap_init(w->cfg, l);
 }
 
 /* --- state records (include/devices/snapshot.h) ---------------------------- */

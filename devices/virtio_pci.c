@@ -4,8 +4,9 @@
  * and MSI-X (PCI Local Bus 3.0, 6.8.2), and BAR0 with the common config
  * (4.1.4.3), ISR status (4.1.4.5), device config (4.1.4.6), notification
  * (4.1.4.4) and MSI-X table/PBA regions; the MSI-X capability, table and
- * PBA themselves are devices/pci_msix.c's. The device behind the transport
- * only sees struct virtio_dev_ops and the virtio_pci_* calls of the header.
+ * PBA themselves are devices/pci_msix.c's, the state record is
+ * devices/virtio_pci_state.c's. The device behind the transport only sees
+ * struct virtio_dev_ops and the virtio_pci_* calls of the header.
  *
  * The guest owns every register write, so each one is checked: accesses of
  * the wrong width or offset read 0 and are dropped (4.1.3.1 fixes the
@@ -13,6 +14,7 @@
  * DEVICE_NEEDS_RESET (2.1.2) instead of going on.
  */
 #include "devices/virtio_pci.h"
+#include "virtio_pci_priv.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
@@ -35,7 +37,7 @@
 #define VIRTIO_PCI_CAP_PCI_CFG		5
 
 /* Where each capability sits in configuration space. */
-#define CAP_MSIX		0x40
+#define CAP_MSIX		VP_CAP_MSIX
 #define CAP_PCI_CFG		(CAP_MSIX + PCI_MSIX_CAP_LEN)
 #define CAP_COMMON		(CAP_PCI_CFG + VCAP_LEN_EXTRA)
 #define CAP_NOTIFY		(CAP_COMMON + VCAP_LEN)
@@ -58,8 +60,6 @@ enum {
 STATIC_ASSERT(VIRTIO_PCI_MAX_VECTORS <= PCI_MSIX_MAX_VECTORS, "a vector per queue plus config");
 
 #define VP_COMMAND_RW	(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
-#define VP_DRIVER_BITS	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
-			 VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_FAILED)
 
 static u16 vp_command(const struct virtio_pci *vp)
 {
@@ -81,8 +81,7 @@ static const char *vp_name(const struct virtio_pci *vp)
 static void vp_intx_update(struct virtio_pci *vp)
 {
 	struct virtio_pci_state *s = &vp->state;
-	bool pending = s->isr && !pci_msix_enabled(&vp->msix);
-	bool level = pending && !(vp_command(vp) & PCI_COMMAND_INTX_DISABLE);
+	bool pending = vp_intx_pending(s), level = vp_intx_level(s);
 	u16 status = pci_cfg_get(&s->cfg, PCI_STATUS, 2) & ~PCI_STATUS_INTERRUPT;
 
 	pci_cfg_set(&s->cfg, PCI_STATUS, 2, status | (pending ? PCI_STATUS_INTERRUPT : 0));
@@ -601,28 +600,24 @@ static void vp_vcap(struct pci_cfg_space *cs, unsigned *prev, unsigned at, u8 ty
 }
 
 /* MSI-X: a vector per queue plus one for config changes (4.1.5.1.2),
- * the table and the PBA in their regions of BAR0. Every vector masked. */
-static void vp_msix_init(struct virtio_pci *vp)
+ * the table and the PBA in their regions of BAR0. */
+static struct pci_msix_layout vp_msix_layout(u16 num_queues)
 {
-	struct pci_msix_layout layout = {
-		.cap = CAP_MSIX, .nvectors = vp->state.num_queues + 1,
+	return (struct pci_msix_layout){
+		.cap = CAP_MSIX, .nvectors = num_queues + 1,
 		.table_bir = 0, .table_offset = VIRTIO_PCI_MSIX_TABLE,
 		.pba_bir = 0, .pba_offset = VIRTIO_PCI_MSIX_PBA,
 	};
-	struct pci_msix_wiring w = {
-		.cfg = &vp->state.cfg, .send = vp->wiring.msi, .ctx = vp->wiring.ctx,
-	};
-
-	pci_msix_init(&vp->msix, &layout, &w);
 }
 
 /* The capability list (4.1.4): MSI-X first, then the virtio structures. */
-static void vp_cfg_caps(struct virtio_pci *vp)
+static void vp_cfg_caps(struct pci_cfg_space *cs, const struct virtio_dev_ops *ops,
+			u16 num_queues)
 {
-	struct pci_cfg_space *cs = &vp->state.cfg;
+	struct pci_msix_layout msix = vp_msix_layout(num_queues);
 	unsigned prev = 0;
 
-	vp_msix_init(vp);
+	pci_msix_cap_init(cs, &msix);
 	vp_cap_link(cs, &prev, CAP_MSIX);
 
 	/* The window's bar, offset, length and data are the driver's to write. */
@@ -634,12 +629,12 @@ static void vp_cfg_caps(struct virtio_pci *vp)
 
 	vp_vcap(cs, &prev, CAP_COMMON, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_COMMON, CC_LEN);
 	vp_vcap(cs, &prev, CAP_NOTIFY, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_NOTIFY,
-		vp->state.num_queues * VIRTIO_PCI_NOTIFY_MULT);
+		num_queues * VIRTIO_PCI_NOTIFY_MULT);
 	pci_cfg_set(cs, CAP_NOTIFY + VCAP_EXTRA, 4, VIRTIO_PCI_NOTIFY_MULT);
 	vp_vcap(cs, &prev, CAP_ISR, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_ISR, 1);
-	if (vp->ops->cfg_len)
+	if (ops->cfg_len)
 		vp_vcap(cs, &prev, CAP_DEVICE, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_CFG,
-			MIN(vp->ops->cfg_len, VIRTIO_PCI_REGION_SIZE));
+			MIN(ops->cfg_len, VIRTIO_PCI_REGION_SIZE));
 }
 
 static u32 vp_class(u16 device_id)
@@ -661,24 +656,36 @@ static u16 vp_queue_max(u16 want)
 	return max;
 }
 
-static void vp_cfg_header(struct virtio_pci *vp, u64 bar0)
+void vp_cfg_build(struct pci_cfg_space *cs, const struct virtio_dev_ops *ops, u16 num_queues)
 {
-	struct pci_cfg_space *cs = &vp->state.cfg;
-
-	pci_cfg_init(cs, VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_BASE + vp->ops->device_id,
-		     vp_class(vp->ops->device_id), VIRTIO_PCI_REVISION);
+	pci_cfg_init(cs, VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_BASE + ops->device_id,
+		     vp_class(ops->device_id), VIRTIO_PCI_REVISION);
 	pci_cfg_set(cs, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	pci_cfg_set_wmask(cs, PCI_COMMAND, 2, VP_COMMAND_RW);
 	pci_cfg_set(cs, PCI_STATUS, 2, PCI_STATUS_CAP_LIST);
 	pci_cfg_set(cs, PCI_SUBSYSTEM_VENDOR_ID, 2, VIRTIO_PCI_VENDOR);
-	pci_cfg_set(cs, PCI_SUBSYSTEM_ID, 2, vp->ops->device_id);
+	pci_cfg_set(cs, PCI_SUBSYSTEM_ID, 2, ops->device_id);
 	pci_cfg_set(cs, PCI_INTERRUPT_PIN, 1, 1);	/* INTA# */
 	pci_cfg_set_wmask(cs, PCI_INTERRUPT_LINE, 1, 0xff);
 	pci_cfg_init_bar(cs, 0, VIRTIO_PCI_BAR_SIZE, PCI_BAR_MEM64);
+	vp_cfg_caps(cs, ops, num_queues);
+}
+
+/* The configuration space with BAR0 at bar0, and the MSI-X model over it
+ * (which writes its capability again, the same bytes). Every vector masked. */
+static void vp_cfg_init(struct virtio_pci *vp, u64 bar0)
+{
+	struct pci_cfg_space *cs = &vp->state.cfg;
+	struct pci_msix_layout layout = vp_msix_layout(vp->state.num_queues);
+	struct pci_msix_wiring w = {
+		.cfg = cs, .send = vp->wiring.msi, .ctx = vp->wiring.ctx,
+	};
+
+	vp_cfg_build(cs, vp->ops, vp->state.num_queues);
 	bar0 &= ~(u64)(VIRTIO_PCI_BAR_SIZE - 1);
 	pci_cfg_set(cs, PCI_BAR0, 4, (u32)bar0 | PCI_BAR_MEM64);
 	pci_cfg_set(cs, PCI_BAR0 + 4, 4, (u32)(bar0 >> 32));
-	vp_cfg_caps(vp);
+	pci_msix_init(&vp->msix, &layout, &w);
 }
 
 void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, void *dev,
@@ -700,7 +707,7 @@ void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, vo
 	s->device_features = ops->features | VIRTIO_F_VERSION_1;
 	for (unsigned q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++)
 		vp->vq[q].mem = vp->wiring.mem;
-	vp_cfg_header(vp, bar0);
+	vp_cfg_init(vp, bar0);
 	/* Everything else as after a device reset; the device starts reset. */
 	vp_reset_regs(vp);
 }

@@ -87,6 +87,10 @@ struct pci_msix_layout {
  */
 void pci_msix_init(struct pci_msix *m, const struct pci_msix_layout *l,
 		   const struct pci_msix_wiring *w);
+/* Only the capability's bytes and write masks, as pci_msix_init writes
+ * them: for a function that rebuilds its configuration space as it was at
+ * init, to check a record against it. */
+void pci_msix_cap_init(struct pci_cfg_space *cs, const struct pci_msix_layout *l);
 
 /* MSI-X Enable is set: the function must not use INTx (6.8.2.3). */
 bool pci_msix_enabled(const struct pci_msix *m);
