@@ -31,7 +31,8 @@ SRC_PCI_MSIX := devices/pci_msix.c
 
 # virtio: the split virtqueue, the PCI transport, blk and net with their backends.
 SRC_VIRTQUEUE := devices/virtqueue.c
-SRC_VIRTIO    := $(SRC_VIRTQUEUE) devices/virtio_pci.c $(SRC_PCI_MSIX) devices/virtio_blk.c \
+SRC_VIRTIO_PCI := devices/virtio_pci.c devices/virtio_pci_state.c $(SRC_PCI_MSIX)
+SRC_VIRTIO    := $(SRC_VIRTQUEUE) $(SRC_VIRTIO_PCI) devices/virtio_blk.c \
 	devices/virtio_net.c devices/backend/blk_ram.c devices/backend/vswitch.c
 
 # Instruction decode and emulate (MMIO).

@@ -21,6 +21,7 @@
 #include "devices/pci_msix.h"
 #include "devices/virtqueue.h"
 #include "devices/io_ops.h"
+#include "devices/snapshot.h"
 
 #define VIRTIO_PCI_VENDOR	0x1af4
 #define VIRTIO_PCI_DEVICE_BASE	0x1040	/* + virtio device ID (4.1.2.1) */
@@ -81,7 +82,7 @@ struct virtio_pci_queue_regs {
  * Guest-visible transport state, pointer-free. Together with each
  * vq[q].s of struct virtio_pci (also pointer-free: the live ring
  * indices) and its msix.state (the MSI-X table and pending bits) it is
- * everything a snapshot needs.
+ * what virtio_pci_save() writes.
  */
 struct virtio_pci_state {
 	struct pci_cfg_space cfg;	/* config header, capabilities, MSI-X control */
@@ -114,6 +115,18 @@ struct virtio_pci_wiring {
 	const char *name;			/* for log lines, e.g. "vm1 virtio-blk0" */
 };
 
+/*
+ * A transport record as read, before its checks let it in: no part of the
+ * device's state (devices/virtio_pci_state.c). In the device because it
+ * is too big for a kernel stack.
+ */
+struct virtio_pci_scratch {
+	struct virtio_pci_state state;
+	struct vq_state vq[VIRTIO_PCI_MAX_QUEUES];
+	struct pci_msix_state msix;
+	struct pci_cfg_space ref;	/* the configuration space the function is built with */
+};
+
 struct virtio_pci {
 	struct virtio_pci_state state;
 	struct vq vq[VIRTIO_PCI_MAX_QUEUES];	/* vq[q].s is live once enabled */
@@ -121,6 +134,7 @@ struct virtio_pci {
 	struct virtio_pci_wiring wiring;
 	const struct virtio_dev_ops *ops;
 	void *dev;
+	struct virtio_pci_scratch scratch;	/* virtio_pci_load's, last: not state */
 };
 
 /*
@@ -156,6 +170,28 @@ void virtio_pci_used(struct virtio_pci *vp, unsigned q);
 void virtio_pci_fail(struct virtio_pci *vp, const char *why);
 /* The device-specific config changed: new generation, config interrupt. */
 void virtio_pci_config_changed(struct virtio_pci *vp);
+
+/*
+ * The state record (include/devices/snapshot.h): tag "VPCI", the
+ * transport's registers and configuration space, each vq[q].s and the
+ * MSI-X state (devices/virtio_pci_state.c). The device behind the
+ * transport saves its own.
+ */
+#define VIRTIO_PCI_SNAP_TAG	SNAP_TAG('V', 'P', 'C', 'I')
+#define VIRTIO_PCI_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int virtio_pci_save(const struct virtio_pci *vp, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the wiring,
+ * the device and the guest's memory are kept), then drive the outputs as
+ * it says: the INTx level, the MSI-X messages pending on unmasked vectors,
+ * and BAR0's place and decoding through the wiring's bar_changed. 0, or a
+ * negative error with *why saying what is wrong; a refused record changes
+ * nothing.
+ */
+int virtio_pci_load(struct virtio_pci *vp, const void *buf, size_t len, bool apply,
+		    const char **why);
 
 /*
  * A device's config read served from an image of its config space,

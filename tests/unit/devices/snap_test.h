@@ -22,7 +22,8 @@ typedef int snap_test_load_fn(void *dev, const void *buf, size_t len, bool apply
 static const u32 snap_test_tags[] = {
 	SNAP_TAG('U', 'A', 'R', 'T'), SNAP_TAG('P', 'I', 'T', '0'), SNAP_TAG('P', 'I', 'C', '0'),
 	SNAP_TAG('R', 'T', 'C', '0'), SNAP_TAG('I', 'O', 'A', 'P'), SNAP_TAG('A', 'P', 'I', 'C'),
-	SNAP_TAG('A', 'C', 'P', 'M'), SNAP_TAG('P', 'C', 'I', 'H'),
+	SNAP_TAG('A', 'C', 'P', 'M'), SNAP_TAG('P', 'C', 'I', 'H'), SNAP_TAG('V', 'P', 'C', 'I'),
+	SNAP_TAG('V', 'B', 'L', 'K'), SNAP_TAG('V', 'N', 'E', 'T'),
 };
 
 /* Load buf[0, len) into dev, expect err, and dev's state[0, size) as

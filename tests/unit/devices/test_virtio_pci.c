@@ -14,6 +14,7 @@
 
 #include "fake_kernel.h"
 #include "devices/virtio_pci.h"
+#include "snap_test.h"
 
 #define RAM_BASE	0x100000ull
 #define RAM_SIZE	0x40000u
@@ -58,6 +59,7 @@ struct world {
 	unsigned nintx;
 	struct bar_event bar[16];
 	unsigned nbar;
+	bool restoring;			/* a load drives INTx whatever it was */
 	/* Where the driver found the regions (from the capabilities). */
 	u32 common, notify, isr, device, notify_mult;
 };
@@ -166,7 +168,7 @@ static void world_intx(void *ctx, unsigned line, bool level)
 	struct world *w = ctx;
 
 	assert_int_equal(line, 11);
-	assert_true(level != w->intx);	/* only changes are signalled */
+	assert_true(level != w->intx || w->restoring);	/* only changes are signalled */
 	w->intx = level;
 	w->nintx++;
 }
@@ -1207,6 +1209,352 @@ static void test_init_clamps(void **state)
 	assert_int_equal(bar_rd(w, VIRTIO_PCI_DEVICE_CFG, 4), 0);
 }
 
+/* ---- tests: the state record --------------------------------------------- */
+
+#define REC_MAX		(4 * KiB)
+#define BUF_BASE	(RAM_BASE + 0x30000)	/* request buffers, past the rings */
+/* What a record holds: the state, the queues and MSI-X, not the wiring. */
+#define VP_STATE_SIZE	offsetof(struct virtio_pci, wiring)
+
+static int vp_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return virtio_pci_load(dev, buf, len, apply, why);
+}
+
+static void put_le(u8 *p, u64 v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (u8)(v >> (8 * i));
+}
+
+static u16 get_le16(const u8 *p)
+{
+	return (u16)(p[0] | p[1] << 8);
+}
+
+/* The driver offers chain head on queue q (of 128): one device-writable
+ * buffer of len bytes, published as the next available entry. */
+static void offer(struct world *w, unsigned q, u16 head, u32 len)
+{
+	u8 *d = ram(w, ring_desc(q) + 16u * head), *avail = ram(w, ring_avail(q));
+	u16 idx = get_le16(avail + 2);
+
+	put_le(d, BUF_BASE + q * 0x1000 + head * 0x40u, 8);
+	put_le(d + 8, len, 4);
+	put_le(d + 12, VIRTQ_DESC_F_WRITE, 2);
+	put_le(d + 14, 0, 2);
+	put_le(avail + 4 + 2 * (idx % 128), head, 2);
+	put_le(avail + 2, (u16)(idx + 1), 2);
+}
+
+static u16 used_idx(struct world *w, unsigned q)
+{
+	return get_le16(ram(w, ring_used(q)) + 2);
+}
+
+/*
+ * A driver that went somewhere: features negotiated, both queues enabled
+ * with MSI-X vectors, three requests done on queue 0 and one on queue 1,
+ * then queue 1's vector masked with its next message pending.
+ */
+static void busy(struct world *w)
+{
+	driver_init(w, true);
+	w->consume = true;
+	for (u16 head = 0; head < 3; head++)
+		offer(w, 0, head, 32);
+	kick(w, 0);
+	offer(w, 1, 0, 16);
+	kick(w, 1);
+	assert_int_equal(used_idx(w, 0), 3);
+	assert_int_equal(used_idx(w, 1), 1);
+	bar_wr(w, VIRTIO_PCI_MSIX_TABLE + 2 * 16 + 12, 4, 1);
+	virtio_pci_used(&w->vp, 1);
+	assert_int_equal(bar_rd(w, VIRTIO_PCI_MSIX_PBA, 8), BIT(2));
+	cc_wr(w, Q_SELECT, 2, 1);
+	cc_wr(w, DFSELECT, 4, 1);
+	virtio_pci_config_changed(&w->vp);
+	w->nmsi = 0;
+	w->consume = false;
+}
+
+/* A device built as w's, over a copy of w's guest RAM (the memory half of
+ * a snapshot, which is not the device's), its driver's view of BAR0 found. */
+static struct world *twin(const struct world *w)
+{
+	struct world *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	world_init(t, w->ops.device_id, w->ops.nqueues);
+	memcpy(t->ram, w->ram, sizeof(t->ram));
+	t->restoring = true;
+	driver_find_regions(t);
+	return t;
+}
+
+static int save(const struct world *w, u8 *buf)
+{
+	int n = virtio_pci_save(&w->vp, buf, REC_MAX);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+static void load_ok(struct world *t, const u8 *rec, int n)
+{
+	const char *why = "unset";
+
+	assert_int_equal(virtio_pci_load(&t->vp, rec, (size_t)n, true, &why), 0);
+	assert_null(why);
+}
+
+/* Saved, loaded into a twin, saved again: the same bytes, and the twin's
+ * registers read as the driver left them. */
+static void test_record_round_trip(void **state)
+{
+	struct world *w = *state, *t;
+	u8 *a = malloc(REC_MAX), *b = malloc(REC_MAX);
+	int n;
+
+	busy(w);
+	n = save(w, a);
+	t = twin(w);
+	load_ok(t, a, n);
+	assert_int_equal(save(t, b), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_int_equal(status(t), ACK | DRV | FEAT_OK | DRV_OK);
+	assert_int_equal(cc_rd(t, Q_SELECT, 2), 1);
+	assert_int_equal(cc_rd(t, DFSELECT, 4), 1);
+	assert_int_equal(cc_rd(t, CFGGEN, 1), 1);
+	cc_wr(t, GFSELECT, 4, 0);
+	assert_int_equal(cc_rd(t, GF, 4), (u32)BIT(9));
+	assert_int_equal(cc_rd(t, Q_MSIX, 2), 2);
+	assert_int_equal(t->vp.vq[0].s.last_avail, 3);
+	assert_int_equal(t->vp.vq[0].s.used_idx, 3);
+	assert_int_equal(bar_rd(t, VIRTIO_PCI_MSIX_PBA, 8), BIT(2));
+	assert_int_equal(t->nmsi, 0);			/* still masked: it waits */
+	assert_int_equal(t->driver_oks + t->resets, 0);	/* the device is not called */
+	bar_wr(t, VIRTIO_PCI_MSIX_TABLE + 2 * 16 + 12, 4, 0);
+	assert_int_equal(t->nmsi, 1);
+	assert_int_equal(t->msi[0].data, 0x42);
+	free(a);
+	free(b);
+	free(t);
+}
+
+/* The next request on a restored queue is taken from the available entry
+ * after the last one served and completes into the next used entry. */
+static void test_record_queue_goes_on(void **state)
+{
+	struct world *w = *state, *t;
+	u8 *rec = malloc(REC_MAX), *elem;
+	int n;
+
+	busy(w);
+	n = save(w, rec);
+	t = twin(w);
+	load_ok(t, rec, n);
+	t->consume = true;
+	offer(t, 0, 5, 48);
+	kick(t, 0);
+	assert_int_equal(t->notified[0], 1);
+	assert_int_equal(used_idx(t, 0), 4);
+	elem = ram(t, ring_used(0)) + 4 + 8 * 3;		/* used ring entry 3 */
+	assert_int_equal(elem[0], 5);				/* id: head 5 */
+	assert_int_equal(elem[4], 48);				/* len */
+	assert_int_equal(t->nmsi, 1);
+	assert_int_equal(t->msi[0].data, 0x41);		/* queue 0's vector */
+	assert_int_equal(used_idx(w, 0), 3);			/* the original is untouched */
+	free(rec);
+	free(t);
+}
+
+/* What a driver may leave in the registers, however odd, loads: a
+ * queue_select past the queues, any feature selector, features written
+ * but not accepted yet, ring indices anywhere in their u16 range. */
+static void test_record_takes_driver_leftovers(void **state)
+{
+	struct world *w = *state, *t = twin(w);
+	u8 *a = malloc(REC_MAX), *b = malloc(REC_MAX);
+	int n;
+
+	driver_init(w, false);
+	w->vp.vq[1].s.last_avail = w->vp.vq[1].s.used_idx = 0xfffe;
+	cc_wr(w, Q_SELECT, 2, 0xffff);
+	cc_wr(w, DFSELECT, 4, 0x12345678);
+	cc_wr(w, GFSELECT, 4, 9);
+	n = save(w, a);
+	load_ok(t, a, n);
+	assert_int_equal(save(t, b), n);
+	assert_memory_equal(a, b, (size_t)n);
+	cc_wr(w, STATUS, 1, 0);
+	cc_wr(w, STATUS, 1, ACK | DRV);
+	cc_wr(w, GFSELECT, 4, 1);
+	cc_wr(w, GF, 4, 0xffffffff);			/* not offered: FEATURES_OK would fail */
+	n = save(w, a);
+	load_ok(t, a, n);
+	assert_int_equal(cc_rd(t, GF, 4), 0xffffffff);
+	free(a);
+	free(b);
+	free(t);
+}
+
+/* A pending message on an unmasked vector (a device never saves one: it
+ * sends at the unmask) is sent by the load, once; a check sends nothing. */
+static void test_record_sends_pending(void **state)
+{
+	struct world *w = *state, *t;
+	u8 *rec = malloc(REC_MAX);
+	const char *why;
+	int n;
+
+	busy(w);
+	w->vp.msix.state.table[2].ctrl = 0;
+	n = save(w, rec);
+	t = twin(w);
+	assert_int_equal(virtio_pci_load(&t->vp, rec, (size_t)n, false, &why), 0);
+	assert_int_equal(t->nmsi, 0);
+	load_ok(t, rec, n);
+	assert_int_equal(t->nmsi, 1);
+	assert_int_equal(t->msi[0].addr, 0xfee02000ull);
+	assert_int_equal(t->msi[0].data, 0x42);
+	assert_int_equal(bar_rd(t, VIRTIO_PCI_MSIX_PBA, 8), 0);
+	free(rec);
+	free(t);
+}
+
+/* The load drives INTx to the record's level, up or down, whatever the
+ * line was. */
+static void test_record_drives_intx(void **state)
+{
+	struct world *w = *state, *t = twin(w);
+	u8 *high = malloc(REC_MAX), *low = malloc(REC_MAX);
+	int n_high, n_low;
+
+	n_low = save(w, low);
+	driver_init(w, false);
+	virtio_pci_used(&w->vp, 0);
+	assert_true(w->intx);
+	n_high = save(w, high);
+	load_ok(t, high, n_high);
+	assert_true(t->intx);
+	assert_int_equal(t->nintx, 1);
+	assert_true(cfg_rd(t, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	assert_int_equal(bar_rd(t, t->isr, 1), VIRTIO_ISR_QUEUE);
+	assert_false(t->intx);
+	load_ok(t, high, n_high);
+	assert_true(t->intx);
+	load_ok(t, low, n_low);
+	assert_false(t->intx);
+	assert_int_equal(t->nintx, 4);
+	free(high);
+	free(low);
+	free(t);
+}
+
+/* BAR0 where the guest put it, decoding as it left it: the VM is told. */
+static void test_record_moves_bar(void **state)
+{
+	struct world *w = *state, *t = twin(w);
+	u8 *rec = malloc(REC_MAX);
+	int n;
+
+	cfg_wr(w, PCI_BAR0, 4, 0x40008000);
+	cfg_wr(w, PCI_BAR0 + 4, 4, 0x3);
+	n = save(w, rec);
+	t->nbar = 0;
+	load_ok(t, rec, n);
+	assert_int_equal(t->nbar, 1);
+	assert_int_equal(t->bar[0].base, 0x340008000ull);
+	assert_true(t->bar[0].enabled);
+	assert_int_equal(virtio_pci_bar_base(&t->vp), 0x340008000ull);
+	cfg_wr(w, PCI_COMMAND, 2, 0);
+	n = save(w, rec);
+	load_ok(t, rec, n);
+	assert_int_equal(t->nbar, 2);
+	assert_false(t->bar[1].enabled);
+	free(rec);
+	free(t);
+}
+
+/*
+ * One bad thing done to a copy of a busy transport, the reason its record
+ * is refused for; NULL past the last. Each breaks one check of
+ * devices/virtio_pci_state.c.
+ */
+static const char *poke(struct virtio_pci *c, unsigned i)
+{
+	struct virtio_pci_state *s = &c->state;
+
+	switch (i) {
+	case 0: s->cfg.wmask[PCI_COMMAND] |= PCI_COMMAND_IO; return "write masks";
+	case 1: s->cfg.w1cmask[PCI_STATUS + 1] = 0; return "write masks";
+	case 2: s->cfg.bytes[PCI_DEVICE_ID] ^= 3; return "read-only bit";
+	case 3: s->cfg.bytes[0x40 + 2]++; return "read-only bit";	/* MSI-X table size */
+	case 4: s->cfg.bytes[PCI_BAR0] &= ~PCI_BAR_MEM64; return "read-only bit";
+	case 5: s->num_queues = 1; return "number of queues";
+	case 6: s->queue_max = QMAX / 2; return "queue size limit";
+	case 7: s->device_features |= BIT(5); return "offers other features";
+	case 8: s->status |= BIT(4); return "undefined bits";
+	case 9: s->status &= ~FEAT_OK; return "DRIVER_OK without FEATURES_OK";
+	case 10: s->driver_features |= BIT(40); return "FEATURES_OK";
+	case 11: s->driver_features &= ~VIRTIO_F_VERSION_1; return "FEATURES_OK";
+	case 12: s->isr = 4; return "ISR status";
+	case 13: s->config_msix_vector = NQUEUES + 1; return "config_msix_vector";
+	case 14: s->intx_level = true; return "INTx";
+	case 15: s->cfg.bytes[PCI_STATUS] |= PCI_STATUS_INTERRUPT; return "INTx";
+	case 16: s->q[0].size = 100; return "power of two";
+	case 17: s->q[1].size = QMAX * 2; return "power of two";
+	case 18: s->q[1].msix_vector = NQUEUES + 1; return "queue's MSI-X vector";
+	case 19: s->q[1].enable = false; return "has not enabled has ring state";
+	case 20: c->vq[0].s.desc += 0x1000; return "registers' layout";
+	case 21: c->vq[1].s.ready = false; return "registers' layout";
+	case 22: c->vq[0].s.driver = s->q[0].driver += 1; return "not aligned";
+	case 23: s->q[NQUEUES].size = 4; return "past num_queues";
+	case 24: c->vq[NQUEUES].s.used_idx = 1; return "past num_queues";
+	case 25: c->msix.state.nvectors = NQUEUES; return "table size";
+	case 26: c->msix.state.pba |= BIT(NQUEUES + 1); return "past the table";
+	case 27: c->msix.state.table[0].ctrl = 2; return "reserved bits";
+	}
+	return NULL;
+}
+
+/* Cut, another tag, another version: refused; each check refuses, with
+ * the device left as it was. */
+static void test_record_refusals(void **state)
+{
+	struct world *w = *state, *t = twin(w);
+	struct virtio_pci *c = malloc(sizeof(*c));
+	u8 *rec = malloc(REC_MAX), *bad = malloc(REC_MAX);
+	const char *want, *why;
+	int n, m;
+
+	busy(w);
+	n = save(w, rec);
+	snap_test_framing(vp_load, &t->vp, &t->vp, VP_STATE_SIZE, rec, (size_t)n);
+	for (unsigned i = 0;; i++) {
+		memcpy(c, &w->vp, sizeof(*c));
+		want = poke(c, i);
+		if (!want)
+			break;
+		m = virtio_pci_save(c, bad, REC_MAX);
+		assert_int_equal(m, n);
+		why = snap_test_refused(vp_load, &t->vp, &t->vp, VP_STATE_SIZE, bad, (size_t)m,
+					-EINVAL);
+		if (!strstr(why, want))
+			fail_msg("poke %u: refused for \"%s\", not \"%s\"", i, why, want);
+	}
+	/* A net function's record into a blk function. */
+	world_init(w, 1, NQUEUES);
+	n = save(w, rec);
+	why = snap_test_refused(vp_load, &t->vp, &t->vp, VP_STATE_SIZE, rec, (size_t)n, -EINVAL);
+	assert_non_null(strstr(why, "read-only bit"));
+	free(rec);
+	free(bad);
+	free(c);
+	free(t);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
 
 int main(void)
@@ -1241,6 +1589,13 @@ int main(void)
 		T(test_pci_cfg_window),
 		T(test_pci_cfg_window_isr_and_notify),
 		T(test_init_clamps),
+		T(test_record_round_trip),
+		T(test_record_queue_goes_on),
+		T(test_record_takes_driver_leftovers),
+		T(test_record_sends_pending),
+		T(test_record_drives_intx),
+		T(test_record_moves_bar),
+		T(test_record_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
