@@ -347,3 +347,68 @@ void virtio_blk_attach(struct virtio_blk *b, struct virtio_pci *vp)
 {
 	b->wiring.vp = vp;
 }
+
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/* A record being written or read, and the features this disk offers (the
+ * transport adds VERSION_1), which a record's negotiated ones must be among. */
+struct virtio_blk_parts {
+	struct virtio_blk_state *st;
+	u64 offered;
+};
+
+/*
+ * Every field of struct virtio_blk_state, in record order. The counters
+ * are statistics and failed only makes kicks wait for a reset: any value
+ * is safe. The features negotiated must be ones this disk offers, so a
+ * record that negotiated VIRTIO_BLK_F_RO does not load into a writable
+ * disk. The assert fails when the struct changes size: a field added to
+ * the state must be added here too, and VIRTIO_BLK_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct virtio_blk_state) == 56,
+	      "struct virtio_blk_state changed: update virtio_blk_fields() and VIRTIO_BLK_SNAP_VERSION");
+
+static void virtio_blk_fields(struct snap *s, void *p)
+{
+	struct virtio_blk_parts *parts = p;
+	struct virtio_blk_state *st = parts->st;
+
+	snap_u64(s, &st->requests);
+	snap_u64(s, &st->sectors_read);
+	snap_u64(s, &st->sectors_written);
+	snap_u64(s, &st->flushes);
+	snap_u64(s, &st->errors);
+	snap_u64(s, &st->negotiated);
+	snap_check(s, !(st->negotiated & ~parts->offered),
+		   "the features negotiated are not all ones this disk offers");
+	snap_bool(s, &st->failed);
+}
+
+static u64 virtio_blk_offered(const struct virtio_blk *b)
+{
+	return b->wiring.ops.features | VIRTIO_F_VERSION_1;
+}
+
+int virtio_blk_save(const struct virtio_blk *b, void *buf, size_t len)
+{
+	/* The writer only reads the state. */
+	struct virtio_blk_parts p = { (struct virtio_blk_state *)&b->state, virtio_blk_offered(b) };
+
+	return snap_save(buf, len, VIRTIO_BLK_SNAP_TAG, VIRTIO_BLK_SNAP_VERSION, virtio_blk_fields,
+			 &p, NULL);
+}
+
+/* The record goes into a scratch copy; only a good one replaces the state. */
+int virtio_blk_load(struct virtio_blk *b, const void *buf, size_t len, bool apply,
+		    const char **why)
+{
+	struct virtio_blk_state st = { 0 };
+	struct virtio_blk_parts p = { &st, virtio_blk_offered(b) };
+	int err = snap_load(buf, len, VIRTIO_BLK_SNAP_TAG, VIRTIO_BLK_SNAP_VERSION,
+			    virtio_blk_fields, &p, why);
+
+	if (err || !apply)
+		return err;
+	b->state = st;
+	return 0;
+}

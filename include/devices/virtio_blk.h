@@ -64,8 +64,8 @@
 #define VIRTIO_BLK_QUEUE_MAX	256
 
 /*
- * Device state beyond the transport's: plain values, no pointers, so a
- * snapshot is a struct copy. The counters are statistics only.
+ * Device state beyond the transport's: plain values, no pointers, saved
+ * as a record (virtio_blk_save). The counters are statistics only.
  */
 struct virtio_blk_state {
 	u64 requests;		/* requests completed, any status */
@@ -103,5 +103,22 @@ void virtio_blk_init(struct virtio_blk *b, struct blk_backend *be, const char *s
 const struct virtio_dev_ops *virtio_blk_ops(const struct virtio_blk *b);
 /* Tell the device which transport it is on (for queues, interrupts, failure). */
 void virtio_blk_attach(struct virtio_blk *b, struct virtio_pci *vp);
+
+/* The state record (include/devices/snapshot.h): tag "VBLK", struct
+ * virtio_blk_state. The queue and its ring indices are the transport's
+ * record; the disk's contents are the backend's business. */
+#define VIRTIO_BLK_SNAP_TAG	SNAP_TAG('V', 'B', 'L', 'K')
+#define VIRTIO_BLK_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int virtio_blk_save(const struct virtio_blk *b, void *buf, size_t len);
+/*
+ * Read a record back. With apply false only check it; with apply true
+ * check it and, when it is good, replace the state with it (the wiring is
+ * kept). There is nothing to drive: the transport holds the interrupts.
+ * 0, or a negative error with *why saying what is wrong; a refused record
+ * changes nothing.
+ */
+int virtio_blk_load(struct virtio_blk *b, const void *buf, size_t len, bool apply,
+		    const char **why);
 
 #endif

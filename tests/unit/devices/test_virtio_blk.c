@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "devices/virtio_blk.h"
+#include "snap_test.h"
 
 #define RAM_SIZE	(256 * 1024)
 #define QSIZE		128
@@ -926,6 +927,165 @@ static void test_blk_ram(void **state)
 	assert_int_equal(be.flush(be.ctx), 0);
 }
 
+/* --- the state record --------------------------------------------------------- */
+
+#define REC_MAX 256
+
+static int blk_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return virtio_blk_load(dev, buf, len, apply, why);
+}
+
+/* A disk that has served a write, a read, a flush and one out of range. */
+static void busy(struct world *w)
+{
+	u64 d = buf(w, SECT, 0x77);
+	struct seg out = { d, SECT, false }, in = { d, SECT, true };
+
+	assert_int_equal(run_one(w, VIRTIO_BLK_T_OUT, 3, &out, 1, 1), VIRTIO_BLK_S_OK);
+	assert_int_equal(run_one(w, VIRTIO_BLK_T_IN, 3, &in, 1, SECT + 1), VIRTIO_BLK_S_OK);
+	assert_int_equal(run_one(w, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 1), VIRTIO_BLK_S_OK);
+	assert_int_equal(run_one(w, VIRTIO_BLK_T_IN, DISK_SECTORS, &in, 1, 1), VIRTIO_BLK_S_IOERR);
+}
+
+/*
+ * Another disk like w's, where a restore would put w's device: the guest
+ * RAM copied (the memory half of a snapshot), the queue as the transport's
+ * record restores it, the driver's bookkeeping of the ring carried over.
+ * The fake transport answers for it from now on.
+ */
+static struct world *twin(struct world *w, bool readonly)
+{
+	struct world *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	world_open(t, readonly);
+	memcpy(t->ram, w->ram, sizeof(t->ram));
+	t->q.s = w->q.s;
+	t->next_desc = w->next_desc;
+	t->avail_idx = w->avail_idx;
+	t->next_buf = w->next_buf;
+	return t;
+}
+
+static int save(const struct world *w, u8 *rec)
+{
+	int n = virtio_blk_save(&w->blk, rec, REC_MAX);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+/* Saved, loaded into another disk, saved again: the same bytes. */
+static void test_record_round_trip(void **state)
+{
+	struct world *w = *state, *t;
+	u8 a[REC_MAX], b[REC_MAX];
+	const char *why = "unset";
+	int n;
+
+	busy(w);
+	n = save(w, a);
+	assert_int_equal(virtio_blk_save(&w->blk, a, (size_t)n - 1), -ENOSPC);
+	t = twin(w, false);
+	assert_int_equal(virtio_blk_load(&t->blk, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(save(t, b), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_memory_equal(&t->blk.state, &w->blk.state, sizeof(w->blk.state));
+	free(t);
+}
+
+/* The restored disk serves the next request from the next available
+ * entry into the next used one, and its counters go on from the saved. */
+static void test_record_queue_goes_on(void **state)
+{
+	struct world *w = *state, *t;
+	u8 rec[REC_MAX];
+	u64 d;
+	struct seg in;
+	int n;
+
+	busy(w);
+	n = save(w, rec);
+	t = twin(w, false);
+	assert_int_equal(virtio_blk_load(&t->blk, rec, (size_t)n, true, &(const char *){ NULL }), 0);
+	d = buf(t, SECT, 0);
+	in = (struct seg){ d, SECT, true };
+	assert_int_equal(run_one(t, VIRTIO_BLK_T_IN, 10, &in, 1, SECT + 1), VIRTIO_BLK_S_OK);
+	assert_int_equal(used_idx(t), 5);
+	assert_int_equal(used_id(t, 4), t->next_desc - 3);	/* the request's head */
+	assert_memory_equal(t->ram + d, t->disk + 10 * SECT, SECT);
+	assert_int_equal(t->blk.state.requests, 5);
+	assert_int_equal(t->blk.state.sectors_read, 2);
+	assert_int_equal(t->blk.state.errors, 1);
+	free(t);
+}
+
+/* A disk saved after it gave up on its driver waits for the reset too. */
+static void test_record_failed_waits_for_reset(void **state)
+{
+	struct world *w = *state, *t;
+	struct seg bad = { header(w, VIRTIO_BLK_T_IN, 0), 8, false };
+	u8 rec[REC_MAX];
+	u64 st;
+	int n;
+
+	expect_fail(w, &bad, 1);
+	n = save(w, rec);
+	t = twin(w, false);
+	assert_int_equal(virtio_blk_load(&t->blk, rec, (size_t)n, true, &(const char *){ NULL }), 0);
+	st = queue_req(t, VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
+	kick(t);
+	assert_int_equal(rd8(t, st), 0xee);
+	assert_int_equal(t->fail_calls + t->used_calls, 0);
+	/* Reset, the queue set up afresh, as in test_fail_until_reset. */
+	virtio_blk_ops(&t->blk)->reset(&t->blk);
+	memset(t->ram + AVAIL_GPA, 0, 0x2000);
+	t->q.s.last_avail = t->q.s.used_idx = 0;
+	t->avail_idx = 0;
+	virtio_blk_ops(&t->blk)->driver_ok(&t->blk, VIRTIO_F_VERSION_1);
+	assert_int_equal(run_one(t, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 1), VIRTIO_BLK_S_OK);
+	free(t);
+}
+
+/* Cut, another tag or version, features this disk does not offer: refused,
+ * the disk as it was. */
+static void test_record_refusals(void **state)
+{
+	struct world *w = *state, *t, *ro;
+	struct virtio_blk *c = malloc(sizeof(*c));
+	u8 rec[REC_MAX];
+	int n;
+
+	busy(w);
+	n = save(w, rec);
+	t = twin(w, false);
+	snap_test_framing(blk_load, &t->blk, &t->blk.state, sizeof(t->blk.state), rec, (size_t)n);
+	memcpy(c, &w->blk, sizeof(*c));
+	c->state.negotiated |= BIT(40);
+	n = virtio_blk_save(c, rec, REC_MAX);
+	assert_non_null(strstr(snap_test_refused(blk_load, &t->blk, &t->blk.state,
+						 sizeof(t->blk.state), rec, (size_t)n, -EINVAL),
+			       "ones this disk offers"));
+	/* A read-only disk's driver took VIRTIO_BLK_F_RO: not for a writable disk. */
+	ro = twin(w, true);
+	assert_true(ro->blk.state.negotiated & VIRTIO_BLK_F_RO);
+	n = save(ro, rec);
+	W = t;
+	assert_non_null(strstr(snap_test_refused(blk_load, &t->blk, &t->blk.state,
+						 sizeof(t->blk.state), rec, (size_t)n, -EINVAL),
+			       "ones this disk offers"));
+	/* A bool that is neither 0 nor 1. */
+	n = save(w, rec);
+	rec[n - 1] = 2;
+	snap_test_refused(blk_load, &t->blk, &t->blk.state, sizeof(t->blk.state), rec, (size_t)n,
+			  -EINVAL);
+	free(ro);
+	free(c);
+	free(t);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
 #define T_RO(fn) cmocka_unit_test_setup_teardown(fn, world_setup_ro, world_teardown)
 
@@ -956,6 +1116,10 @@ int main(void)
 		T(test_status_byte_fault),
 		T(test_backend_errors),
 		T(test_blk_ram),
+		T(test_record_round_trip),
+		T(test_record_queue_goes_on),
+		T(test_record_failed_waits_for_reset),
+		T(test_record_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
