@@ -341,3 +341,91 @@ void virtio_net_mac_from_name(const char *name, u8 mac[ETH_ALEN])
 	mac[4] = (u8)(h >> 8);
 	mac[5] = (u8)h;
 }
+
+/* --- state records (include/devices/snapshot.h) ---------------------------- */
+
+/* A record being written or read, and the NIC it is for. */
+struct virtio_net_parts {
+	struct virtio_net_state *st;
+	const struct virtio_net *n;
+};
+
+/*
+ * What the record must agree with. The address is the NIC's configuration,
+ * like a disk's size: the switch learnt it when the NIC was plugged in and
+ * the guest's driver read it at probe, so a record with another one is
+ * another NIC's. The status has only LINK_UP (ANNOUNCE needs a feature
+ * never offered, 5.1.4.2), the features negotiated are among those
+ * offered. running and failed only gate the queues, which the transport
+ * gates again, and the counters are statistics: any value is safe.
+ */
+static void virtio_net_check(struct snap *s, const struct virtio_net_state *st,
+			     const struct virtio_net *n)
+{
+	u64 offered = virtio_net_dev_ops.features | VIRTIO_F_VERSION_1;
+
+	snap_check(s, !memcmp(st->mac, n->state.mac, ETH_ALEN), "the record's MAC is not this NIC's");
+	snap_check(s, !(st->status & ~VIRTIO_NET_S_LINK_UP), "the config status has bits other than LINK_UP");
+	snap_check(s, !(st->negotiated & ~offered),
+		   "the features negotiated are not all ones this NIC offers");
+}
+
+/*
+ * Every field of struct virtio_net_state, in record order. The assert
+ * fails when the struct changes size: a field added to the state must be
+ * added here too, and VIRTIO_NET_SNAP_VERSION bumped.
+ */
+STATIC_ASSERT(sizeof(struct virtio_net_state) == 24 + sizeof(struct virtio_net_stats) &&
+		      sizeof(struct virtio_net_stats) == 6 * 8,
+	      "struct virtio_net_state changed: update virtio_net_fields() and VIRTIO_NET_SNAP_VERSION");
+
+static void virtio_net_fields(struct snap *s, void *p)
+{
+	struct virtio_net_parts *parts = p;
+	struct virtio_net_state *st = parts->st;
+
+	snap_bytes(s, st->mac, ETH_ALEN);
+	snap_u16(s, &st->status);
+	snap_bool(s, &st->running);
+	snap_bool(s, &st->failed);
+	snap_u64(s, &st->negotiated);
+	snap_u64(s, &st->stats.tx_frames);
+	snap_u64(s, &st->stats.tx_bytes);
+	snap_u64(s, &st->stats.tx_dropped);
+	snap_u64(s, &st->stats.rx_frames);
+	snap_u64(s, &st->stats.rx_bytes);
+	snap_u64(s, &st->stats.rx_dropped);
+	if (s->reading)
+		virtio_net_check(s, st, parts->n);
+}
+
+int virtio_net_save(const struct virtio_net *n, void *buf, size_t len)
+{
+	/* The writer only reads the state. */
+	struct virtio_net_parts p = { (struct virtio_net_state *)&n->state, n };
+
+	return snap_save(buf, len, VIRTIO_NET_SNAP_TAG, VIRTIO_NET_SNAP_VERSION, virtio_net_fields,
+			 &p, NULL);
+}
+
+/*
+ * The record goes into a scratch copy; only a good one replaces the state.
+ * The frames waiting for receive buffers were for the guest as it was
+ * before the load, and are not in the record: they are dropped, as frames
+ * on a wire may be, and not counted (the counters are the record's).
+ */
+int virtio_net_load(struct virtio_net *n, const void *buf, size_t len, bool apply,
+		    const char **why)
+{
+	struct virtio_net_state st = { 0 };
+	struct virtio_net_parts p = { &st, n };
+	int err = snap_load(buf, len, VIRTIO_NET_SNAP_TAG, VIRTIO_NET_SNAP_VERSION,
+			    virtio_net_fields, &p, why);
+
+	if (err || !apply)
+		return err;
+	n->state = st;
+	n->backlog.head = 0;
+	n->backlog.count = 0;
+	return 0;
+}

@@ -25,7 +25,8 @@ srcs.unit/devices/test_vioapic    := devices/vioapic.c devices/snapshot.c
 srcs.unit/devices/test_snapshot   := devices/snapshot.c
 srcs.unit/devices/test_virtio_blk := devices/virtio_blk.c devices/backend/blk_ram.c $(SRC_VIRTQUEUE) \
 	devices/snapshot.c
-srcs.unit/devices/test_virtio_net := devices/virtio_net.c devices/backend/vswitch.c $(SRC_VIRTQUEUE)
+srcs.unit/devices/test_virtio_net := devices/virtio_net.c devices/backend/vswitch.c $(SRC_VIRTQUEUE) \
+	devices/snapshot.c
 srcs.unit/devices/test_virtio_pci := $(SRC_VIRTIO_PCI) devices/pci_host.c \
 	devices/snapshot.c $(SRC_VIRTQUEUE) $(SRC_LOG) $(FAKE_KERNEL)
 srcs.unit/devices/test_virtqueue  := $(SRC_VIRTQUEUE)

@@ -48,8 +48,8 @@ struct virtio_net_stats {
 };
 
 /*
- * Device state beyond the transport's: plain values, no pointers, so a
- * snapshot is a struct copy.
+ * Device state beyond the transport's: plain values, no pointers, saved
+ * as a record (virtio_net_save).
  */
 struct virtio_net_state {
 	u8 mac[ETH_ALEN];
@@ -103,6 +103,23 @@ void virtio_net_destroy(struct virtio_net *n);
 /* Cable in or out: sets LINK_UP and raises a config interrupt. While the
  * link is down, frames both ways are dropped. */
 void virtio_net_set_link(struct virtio_net *n, bool up);
+
+/* The state record (include/devices/snapshot.h): tag "VNET", struct
+ * virtio_net_state; not the backlog (see struct virtio_net_backlog). The
+ * queues and their ring indices are the transport's record. */
+#define VIRTIO_NET_SNAP_TAG	SNAP_TAG('V', 'N', 'E', 'T')
+#define VIRTIO_NET_SNAP_VERSION	1
+/* Write the state as one record into buf[0, len): bytes written, or -ENOSPC. */
+int virtio_net_save(const struct virtio_net *n, void *buf, size_t len);
+/*
+ * Read a record back: only one of a NIC with this MAC. With apply false
+ * only check it; with apply true check it and, when it is good, replace
+ * the state with it (the wiring is kept, the switch port stays as
+ * plugged) and drop the backlog. 0, or a negative error with *why saying
+ * what is wrong; a refused record changes nothing.
+ */
+int virtio_net_load(struct virtio_net *n, const void *buf, size_t len, bool apply,
+		    const char **why);
 
 /* A stable locally administered unicast address 52:54:00:xx:xx:xx from a
  * hash of name (a VM name, say with the NIC index appended). */

@@ -13,6 +13,7 @@
 
 #include "devices/virtio_net.h"
 #include "devices/backend/vswitch.h"
+#include "snap_test.h"
 
 #define RAM_SIZE	(256u * 1024)
 #define QSIZE		32
@@ -699,6 +700,157 @@ static void test_destroy_detaches(void **state)
 	free(w);
 }
 
+/* --- the state record ----------------------------------------------------------------- */
+
+#define REC_MAX 256
+
+static int net_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	return virtio_net_load(dev, buf, len, apply, why);
+}
+
+static int save(const struct world *w, u8 *rec)
+{
+	int n = virtio_net_save(&w->net, rec, REC_MAX);
+
+	assert_true(n > SNAP_HDR_LEN);
+	return n;
+}
+
+/* NIC A after some traffic: a frame sent, one too long dropped, one
+ * received into a posted buffer. */
+static void traffic(struct fixture *f)
+{
+	struct world *a = f->a;
+	u8 frame[ETH_FRAME_MAX + 1];
+	u32 id, len;
+
+	make_frame(frame, f->st.port.mac, MAC_A, 90, 3);
+	drv_tx(a, ZERO_HDR, frame, 90, NULL, 0);
+	drv_tx(a, ZERO_HDR, frame, sizeof(frame), NULL, 0);
+	kick(a, TXQ);
+	assert_true(drv_used(a, TXQ, &id, &len));
+	assert_true(drv_used(a, TXQ, &id, &len));
+	drv_rx(a, HDR + ETH_FRAME_MAX, NULL);
+	make_frame(frame, MAC_A, f->st.port.mac, 70, 4);
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, 70);
+	assert_true(drv_used(a, RXQ, &id, &len));
+	assert_int_equal(f->st.nframes, 1);
+	assert_int_equal(a->net.state.stats.tx_dropped, 1);
+}
+
+/*
+ * Where a restore would put A's device: another NIC with A's address on
+ * the switch (taking A's place there), over a copy of A's guest RAM, its
+ * queues as the transport's record restores them.
+ */
+static struct world *twin(const struct world *a)
+{
+	struct world *t = world_new(MAC_A, SWITCH);
+
+	memcpy(t->ram, a->ram, sizeof(t->ram));
+	for (unsigned q = 0; q < 2; q++) {
+		t->vp.vq[q].mem = &t->mem;
+		t->vp.vq[q].s = a->vp.vq[q].s;
+		t->next_desc[q] = a->next_desc[q];
+		t->avail_idx[q] = a->avail_idx[q];
+		t->used_seen[q] = a->used_seen[q];
+	}
+	t->next_buf = a->next_buf;
+	return t;
+}
+
+/* Saved, loaded into the twin, saved again: the same bytes; the restored
+ * NIC sends the next frame and counts it on from the saved counters. */
+static void test_record_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct world *t;
+	u8 a[REC_MAX], b[REC_MAX], frame[64];
+	const char *why = "unset";
+	u32 id, len;
+	int n;
+
+	traffic(f);
+	n = save(f->a, a);
+	t = twin(f->a);
+	assert_int_equal(virtio_net_load(&t->net, a, (size_t)n, true, &why), 0);
+	assert_null(why);
+	assert_int_equal(save(t, b), n);
+	assert_memory_equal(a, b, (size_t)n);
+	assert_memory_equal(&t->net.state, &f->a->net.state, sizeof(t->net.state));
+	make_frame(frame, f->st.port.mac, MAC_A, sizeof(frame), 9);
+	drv_tx(t, ZERO_HDR, frame, sizeof(frame), NULL, 0);
+	kick(t, TXQ);
+	assert_int_equal(f->st.nframes, 2);
+	assert_memory_equal(f->st.last, frame, sizeof(frame));
+	assert_true(drv_used(t, TXQ, &id, &len));
+	assert_false(drv_used(t, TXQ, &id, &len));
+	assert_int_equal(t->net.state.stats.tx_frames, 2);
+	world_free(t);
+}
+
+/* The backlog is not in the record: the loaded NIC's own is dropped,
+ * uncounted; its counters are the record's. */
+static void test_record_drops_backlog(void **state)
+{
+	struct fixture *f = *state;
+	struct world *t;
+	u8 rec[REC_MAX], frame[64];
+	u32 id, len;
+	int n;
+
+	make_frame(frame, MAC_A, f->st.port.mac, sizeof(frame), 1);
+	vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
+	assert_int_equal(f->a->net.backlog.count, 1);
+	n = save(f->a, rec);
+	t = twin(f->a);
+	driver_start(t);
+	for (unsigned i = 0; i < 3; i++)
+		vswitch_send(f->st.port.backend_ctx, &f->st.port, frame, sizeof(frame));
+	assert_int_equal(t->net.backlog.count, 3);
+	assert_int_equal(virtio_net_load(&t->net, rec, (size_t)n, true, &(const char *){ NULL }), 0);
+	assert_int_equal(t->net.backlog.count, 0);
+	assert_int_equal(t->net.state.stats.rx_dropped, f->a->net.state.stats.rx_dropped);
+	drv_rx(t, HDR + ETH_FRAME_MAX, NULL);
+	kick(t, RXQ);
+	assert_false(drv_used(t, RXQ, &id, &len));
+	world_free(t);
+}
+
+/* Cut, another tag or version, another NIC's address, a status bit or a
+ * feature never offered: refused, the NIC as it was. */
+static void test_record_refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct world *t = world_new(MAC_A, NULL), *b = world_new(MAC_B, NULL);
+	struct virtio_net *c = malloc(sizeof(*c));
+	u8 rec[REC_MAX];
+	int n;
+
+	traffic(f);
+	n = save(f->a, rec);
+	snap_test_framing(net_load, &t->net, &t->net.state, sizeof(t->net.state), rec, (size_t)n);
+	assert_non_null(strstr(snap_test_refused(net_load, &b->net, &b->net.state,
+						 sizeof(b->net.state), rec, (size_t)n, -EINVAL),
+			       "MAC"));
+	memcpy(c, &f->a->net, sizeof(*c));
+	c->state.status |= VIRTIO_NET_S_ANNOUNCE;
+	n = virtio_net_save(c, rec, REC_MAX);
+	assert_non_null(strstr(snap_test_refused(net_load, &t->net, &t->net.state,
+						 sizeof(t->net.state), rec, (size_t)n, -EINVAL),
+			       "LINK_UP"));
+	memcpy(c, &f->a->net, sizeof(*c));
+	c->state.negotiated |= BIT(0);			/* VIRTIO_NET_F_CSUM */
+	n = virtio_net_save(c, rec, REC_MAX);
+	assert_non_null(strstr(snap_test_refused(net_load, &t->net, &t->net.state,
+						 sizeof(t->net.state), rec, (size_t)n, -EINVAL),
+			       "ones this NIC offers"));
+	free(c);
+	world_free(b);
+	world_free(t);
+}
+
 #define NET_TEST(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
 
 int main(void)
@@ -718,6 +870,9 @@ int main(void)
 		NET_TEST(test_two_devices_end_to_end),
 		cmocka_unit_test(test_no_switch_no_link),
 		cmocka_unit_test(test_destroy_detaches),
+		NET_TEST(test_record_round_trip),
+		NET_TEST(test_record_drops_backlog),
+		NET_TEST(test_record_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
