@@ -2,7 +2,8 @@
  * A VM's virtio devices: the disks and NICs of its keel.toml entry, each a
  * virtio-pci function on bus 0 (slot 1 on), its BAR0 in the 32-bit PCI
  * window (include/vmm/machine/layout.h), MSI-X messages routed to the VM's
- * local APICs, and an entry in the VM's device table ("vd0", "eth0").
+ * local APICs, and an entry in the VM's device table ("vd0", "eth0"),
+ * whose state record holds the transport's and the device's.
  * The devices see guest memory only through guest_mem_ops, which refuse
  * anything that is not the VM's RAM.
  */
@@ -13,6 +14,7 @@
 #include "vmm/machine/layout.h"
 #include "vmm/machine/platform.h"
 #include "devices/pci_msi.h"
+#include "devices/snapshot.h"
 #include "mm/mm.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -267,8 +269,80 @@ static void virtio_slot_advance(void *dev, u64 now)
 	virtio_slot_drain(dev);
 }
 
+/*
+ * A slot's state record: "VSLT", a record of records (include/devices/
+ * snapshot.h) holding the transport's ("VPCI") and then the device's
+ * ("VBLK" or "VNET"). The backends are not in it: a disk's contents and
+ * a switch's ports belong to the machine the VM runs on.
+ */
+#define SLOT_SNAP_TAG		SNAP_TAG('V', 'S', 'L', 'T')
+#define SLOT_SNAP_VERSION	1
+
+static int virtio_slot_dev_save(const struct virtio_slot *s, void *buf, size_t len)
+{
+	if (s->kind == VIRTIO_BLK)
+		return virtio_blk_save(&s->blk.dev, buf, len);
+	return virtio_net_save(&s->net, buf, len);
+}
+
+static int virtio_slot_dev_load(struct virtio_slot *s, const void *buf, size_t len, bool apply,
+				const char **why)
+{
+	if (s->kind == VIRTIO_BLK)
+		return virtio_blk_load(&s->blk.dev, buf, len, apply, why);
+	return virtio_net_load(&s->net, buf, len, apply, why);
+}
+
+static int virtio_slot_save(const void *dev, void *buf, size_t len)
+{
+	const struct virtio_slot *s = dev;
+	u8 *b = buf;
+	int t, d;
+
+	if (len < SNAP_HDR_LEN)
+		return -ENOSPC;
+	t = virtio_pci_save(&s->vp, b + SNAP_HDR_LEN, len - SNAP_HDR_LEN);
+	if (t < 0)
+		return t;
+	d = virtio_slot_dev_save(s, b + SNAP_HDR_LEN + t, len - SNAP_HDR_LEN - (size_t)t);
+	if (d < 0)
+		return d;
+	return snap_seal(b, SLOT_SNAP_TAG, SLOT_SNAP_VERSION, (size_t)t + (size_t)d);
+}
+
+/*
+ * Both records are checked before either is applied, so a slot takes a
+ * record whole or not at all. The device's record is this slot's kind's
+ * or refused (its tag), as the transport's is (its device ID): a disk's
+ * record does not load into a NIC.
+ */
+static int virtio_slot_load(void *dev, const void *buf, size_t len, bool apply, const char **why)
+{
+	struct virtio_slot *s = dev;
+	const u8 *p;
+	size_t plen, tlen;
+	u32 tag;
+	u16 version;
+	int err = snap_open(buf, len, SLOT_SNAP_TAG, SLOT_SNAP_VERSION, &p, &plen, why);
+
+	if (err)
+		return err;
+	if (snap_peek(p, plen, &tag, &version, &tlen)) {
+		*why = "the slot's transport record is cut short";
+		return -EINVAL;
+	}
+	err = virtio_pci_load(&s->vp, p, tlen, false, why);
+	err = err ?: virtio_slot_dev_load(s, p + tlen, plen - tlen, false, why);
+	if (err || !apply)
+		return err;
+	err = virtio_pci_load(&s->vp, p, tlen, true, why);
+	return err ?: virtio_slot_dev_load(s, p + tlen, plen - tlen, true, why);
+}
+
 static const struct dev_ops virtio_slot_dev_ops = {
 	.advance = virtio_slot_advance,
+	.save = virtio_slot_save,
+	.load = virtio_slot_load,
 	.stats = virtio_slot_stats,
 };
 
