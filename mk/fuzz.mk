@@ -11,7 +11,8 @@ fuzz.acpi_s5     := drivers/acpi_aml.c
 fuzz.linux_boot  := $(SRC_LINUX_BOOT) vmm/machine/layout.c lib/printf.c
 fuzz.virtqueue   := $(SRC_VIRTQUEUE)
 fuzz.toml        := $(SRC_CONFIG)
-fuzz.snapshot    := $(SRC_PC_MODELS)
+fuzz.snapshot    := $(SRC_PC_MODELS) $(SRC_VIRTQUEUE) $(SRC_VIRTIO_PCI) devices/virtio_blk.c \
+	devices/virtio_net.c devices/backend/blk_ram.c
 FUZZ_NAMES := insn_decode acpi_s5 linux_boot virtqueue toml snapshot
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz.$$*) mk/fuzz.mk

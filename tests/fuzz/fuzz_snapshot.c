@@ -1,8 +1,8 @@
 /*
  * libFuzzer target for the device state records (include/devices/
- * snapshot.h): the input's first byte picks one of the PC models, the
- * rest is a record, loaded with apply=true into a freshly initialised
- * model. Records come from disks and networks, so whatever a load accepts
+ * snapshot.h): the input's first byte picks one of the PC models or the
+ * virtio ones (the PCI transport, blk, net), the rest is a record, loaded
+ * with apply=true into a freshly initialised model. Records come from disks and networks, so whatever a load accepts
  * must be a state the model can run: the model is then driven a little
  * (register reads and writes, its timer, its interrupt paths) and
  * ASan/UBSan report any array index, division or shift an accepted but
@@ -14,7 +14,8 @@
  *     -Itests/unit -o /tmp/fuzz_snap tests/fuzz/fuzz_snapshot.c devices/snapshot.c \
  *     devices/ns16550.c devices/i8254.c devices/i8259.c devices/mc146818.c lib/date.c \
  *     devices/vioapic.c devices/vlapic.c devices/vlapic_timer.c devices/acpi_pm.c \
- *     devices/pci_host.c
+ *     devices/pci_host.c devices/virtqueue.c devices/virtio_pci.c devices/virtio_pci_state.c \
+ *     devices/pci_msix.c devices/virtio_blk.c devices/virtio_net.c devices/backend/blk_ram.c
  *
  * The seeds in tests/fuzz/corpus/snapshot/ are records of each model,
  * fresh and after some programming, written by this target itself:
@@ -32,6 +33,8 @@
 #include "devices/pci_host.h"
 #include "devices/vioapic.h"
 #include "devices/vlapic.h"
+#include "devices/virtio_blk.h"
+#include "devices/virtio_net.h"
 #include "arch/msr.h"
 #include "lib/log.h"
 
@@ -70,7 +73,7 @@ static unsigned long accepted;	/* records the models took, for the seed writer *
 static bool fuzz_load(load_fn *load, void *dev, const void *state, size_t size, const u8 *rec,
 		      size_t len)
 {
-	static u8 before[1024];
+	static u8 before[8192];
 	const char *why = NULL;
 	int check, err;
 
@@ -348,9 +351,198 @@ static void run_pci(const u8 *rec, size_t len)
 	fuzz_assert(pci_cfg_get(&host.state.bridge, PCI_VENDOR_ID, 2) == 0x8086);
 }
 
+/* --- the virtio models: a disk and a NIC on the PCI transport ---------------- */
+
+/* The guests' RAM, [0, GUEST_RAM): rings and buffers, whatever a record says. */
+#define GUEST_RAM	(64 * 1024)
+#define VP_BAR0		0xfebf0000ull
+#define VP_RING(q)	(0x1000u + 0x1000u * (q))	/* descriptor table; avail +0x400, used +0x800 */
+
+static u8 guest_ram[GUEST_RAM];
+
+static int ram_read(void *ctx, u64 gpa, void *buf, size_t len)
+{
+	if (gpa > GUEST_RAM || len > GUEST_RAM - gpa)
+		return -EFAULT;
+	memcpy(buf, guest_ram + gpa, len);
+	return 0;
+}
+
+static int ram_write(void *ctx, u64 gpa, const void *buf, size_t len)
+{
+	if (gpa > GUEST_RAM || len > GUEST_RAM - gpa)
+		return -EFAULT;
+	memcpy(guest_ram + gpa, buf, len);
+	return 0;
+}
+
+static void msi_send(void *ctx, u64 addr, u32 data) { }
+static void bar_changed(void *ctx, u64 base, bool enabled) { }
+
+static const struct guest_mem_ops guest_mem = { .read = ram_read, .write = ram_write };
+static const struct virtio_pci_wiring vp_wiring = {
+	.mem = &guest_mem, .msi = msi_send, .bar_changed = bar_changed, .intx = { .set = irq_set },
+};
+
+static struct {
+	u8 image[8 * 512];
+	struct blk_ram ram;
+	struct blk_backend be;
+	struct virtio_blk blk;
+	struct virtio_pci vp;
+} disk;
+
+static struct {
+	struct virtio_net net;
+	struct virtio_pci vp;
+} nic;
+
+static const u8 nic_mac[ETH_ALEN] = { 0x52, 0x54, 0, 0, 0, 1 };
+
+static void disk_init(void)
+{
+	memset(guest_ram, 0, sizeof(guest_ram));
+	blk_ram_init(&disk.ram, &disk.be, disk.image, sizeof(disk.image), false);
+	virtio_blk_init(&disk.blk, &disk.be, "fuzz");
+	virtio_pci_init(&disk.vp, virtio_blk_ops(&disk.blk), &disk.blk, VP_BAR0, &vp_wiring);
+	virtio_blk_attach(&disk.blk, &disk.vp);
+}
+
+static void nic_init(void)
+{
+	memset(guest_ram, 0, sizeof(guest_ram));
+	virtio_net_init(&nic.net, nic_mac);
+	virtio_pci_init(&nic.vp, virtio_net_ops(&nic.net), &nic.net, VP_BAR0, &vp_wiring);
+	virtio_net_attach(&nic.net, &nic.vp);
+	virtio_net_set_link(&nic.net, true);
+}
+
+static void bar_w(struct virtio_pci *vp, u64 off, unsigned size, u64 val)
+{
+	virtio_pci_bar_ops.write(vp, off, size, val);
+}
+
+static void cfg_w(struct virtio_pci *vp, unsigned reg, u32 val, u32 lanes)
+{
+	virtio_pci_cfg_ops.cfg_write(vp, reg, val, lanes);
+}
+
+/* What a driver does (virtio 1.2 3.1.1): bus master, VERSION_1, nq queues
+ * of 16 in guest RAM with vector q+1, MSI-X on with vector 1 masked,
+ * DRIVER_OK. */
+static void vp_driver(struct virtio_pci *vp, unsigned nq)
+{
+	cfg_w(vp, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0xffff);
+	bar_w(vp, 0x14, 1, 3);
+	bar_w(vp, 0x08, 4, 1);
+	bar_w(vp, 0x0c, 4, 1);
+	bar_w(vp, 0x14, 1, 0x0b);
+	for (unsigned q = 0; q < nq; q++) {
+		bar_w(vp, 0x16, 2, q);
+		bar_w(vp, 0x18, 2, 16);
+		bar_w(vp, 0x20, 8, VP_RING(q));
+		bar_w(vp, 0x28, 8, VP_RING(q) + 0x400);
+		bar_w(vp, 0x30, 8, VP_RING(q) + 0x800);
+		bar_w(vp, 0x1a, 2, q + 1);
+		bar_w(vp, 0x1c, 2, 1);
+	}
+	for (unsigned v = 0; v <= nq; v++) {
+		bar_w(vp, VIRTIO_PCI_MSIX_TABLE + 16 * v, 4, 0xfee00000);
+		bar_w(vp, VIRTIO_PCI_MSIX_TABLE + 16 * v + 8, 4, 0x30 + v);
+		bar_w(vp, VIRTIO_PCI_MSIX_TABLE + 16 * v + 12, 4, v == 1);
+	}
+	cfg_w(vp, 0x40, (u32)PCI_MSIX_CTRL_ENABLE << 16, 0xffff0000);
+	bar_w(vp, 0x10, 2, 0);
+	bar_w(vp, 0x14, 1, 0x0f);
+}
+
+/*
+ * Every register a driver can reach, each queue selected in turn, every
+ * queue kicked and interrupted, MSI-X and INTx switched, and a reset.
+ * Afterwards the pending bits are still only the table's.
+ */
+static void vp_drive(struct virtio_pci *vp)
+{
+	for (unsigned q = 0; q <= VIRTIO_PCI_MAX_QUEUES; q++) {
+		bar_w(vp, 0x16, 2, q);
+		for (unsigned off = 0; off < 0x38; off++)
+			for (unsigned size = 1; size <= 8; size *= 2)
+				virtio_pci_bar_ops.read(vp, off, size);
+		bar_w(vp, VIRTIO_PCI_NOTIFY + VIRTIO_PCI_NOTIFY_MULT * q, 2, q);
+		virtio_pci_used(vp, q);
+	}
+	virtio_pci_config_changed(vp);
+	virtio_pci_bar_ops.read(vp, VIRTIO_PCI_ISR, 1);
+	for (unsigned off = 0; off < 16 * PCI_MSIX_MAX_VECTORS + 16; off += 4)
+		virtio_pci_bar_ops.read(vp, VIRTIO_PCI_MSIX_TABLE + off, 4);
+	virtio_pci_bar_ops.read(vp, VIRTIO_PCI_MSIX_PBA, 8);
+	for (unsigned reg = 0; reg < PCI_CFG_SIZE; reg += 4)
+		virtio_pci_cfg_ops.cfg_read(vp, reg);
+	cfg_w(vp, 0x40, (u32)PCI_MSIX_CTRL_FMASK << 16, 0xffff0000);	/* MSI-X off: INTx */
+	virtio_pci_used(vp, 0);
+	cfg_w(vp, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE, 0xffff);
+	cfg_w(vp, 0x40, (u32)PCI_MSIX_CTRL_ENABLE << 16, 0xffff0000);
+	fuzz_assert(!(vp->msix.state.pba >> vp->msix.state.nvectors));
+	bar_w(vp, 0x14, 1, 0);
+}
+
+static int vp_load(void *d, const void *b, size_t n, bool a, const char **w)
+{
+	return virtio_pci_load(d, b, n, a, w);
+}
+
+/* A transport record into the disk's transport; the rings are whatever
+ * the record's bytes make of guest RAM. */
+static void run_vpci(const u8 *rec, size_t len)
+{
+	disk_init();
+	memcpy(guest_ram, rec, MIN(len, sizeof(guest_ram)));
+	if (!fuzz_load(vp_load, &disk.vp, &disk.vp, offsetof(struct virtio_pci, wiring), rec, len))
+		return;
+	vp_drive(&disk.vp);
+}
+
+static int blk_load(void *d, const void *b, size_t n, bool a, const char **w)
+{
+	return virtio_blk_load(d, b, n, a, w);
+}
+
+/* A disk record into a disk whose driver set it up. */
+static void run_vblk(const u8 *rec, size_t len)
+{
+	disk_init();
+	vp_driver(&disk.vp, 1);
+	if (!fuzz_load(blk_load, &disk.blk, &disk.blk.state, sizeof(disk.blk.state), rec, len))
+		return;
+	vp_drive(&disk.vp);
+}
+
+static int net_load(void *d, const void *b, size_t n, bool a, const char **w)
+{
+	return virtio_net_load(d, b, n, a, w);
+}
+
+/* A NIC record into a NIC whose driver set it up; a frame arrives, the
+ * cable goes out and in. */
+static void run_vnet(const u8 *rec, size_t len)
+{
+	u8 frame[60] = { 0x52, 0x54, 0, 0, 0, 1, 0x02 };
+
+	nic_init();
+	vp_driver(&nic.vp, 2);
+	if (!fuzz_load(net_load, &nic.net, &nic.net.state, sizeof(nic.net.state), rec, len))
+		return;
+	nic.net.wiring.port.deliver(nic.net.wiring.port.ctx, frame, sizeof(frame));
+	virtio_net_set_link(&nic.net, false);
+	virtio_net_set_link(&nic.net, true);
+	vp_drive(&nic.vp);
+	fuzz_assert(nic.net.backlog.count <= VIRTIO_NET_BACKLOG);
+}
+
 /* The drivers by model index, the input's first byte. */
 static void (*const runs[])(const u8 *rec, size_t len) = {
 	run_uart, run_pit, run_pic, run_rtc, run_ioapic, run_lapic, run_pm, run_pci,
+	run_vpci, run_vblk, run_vnet,
 };
 
 /* --- seeds: each model fresh, and programmed through its registers ---------- */
@@ -508,9 +700,69 @@ static int seed_pci(bool busy, u8 *buf, size_t len)
 	return pci_host_save(&host, buf, len);
 }
 
+/* A GET_ID request as virtio-blk's next available entry on queue 0. */
+static void blk_request(void)
+{
+	static const u8 desc[3][16] = {
+		{ 0x00, 0x30, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 1, 0, 1, 0 },	/* header, NEXT */
+		{ 0x00, 0x31, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 3, 0, 2, 0 },	/* id, NEXT|WRITE */
+		{ 0x00, 0x32, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0 },	/* status, WRITE */
+	};
+	u16 idx;
+
+	memcpy(guest_ram + VP_RING(0), desc, sizeof(desc));
+	guest_ram[0x3000] = VIRTIO_BLK_T_GET_ID;
+	memcpy(&idx, guest_ram + VP_RING(0) + 0x402, 2);
+	guest_ram[VP_RING(0) + 0x404 + 2 * (idx % 16)] = 0;
+	idx++;
+	memcpy(guest_ram + VP_RING(0) + 0x402, &idx, 2);
+}
+
+/* The disk's transport: fresh, or set up, a request served, vector 1
+ * pending behind its mask, the queue selector left past the queues. */
+static int seed_vpci(bool busy, u8 *buf, size_t len)
+{
+	disk_init();
+	if (busy) {
+		vp_driver(&disk.vp, 1);
+		blk_request();
+		bar_w(&disk.vp, VIRTIO_PCI_NOTIFY, 2, 0);
+		bar_w(&disk.vp, 0x16, 2, 5);
+	}
+	return virtio_pci_save(&disk.vp, buf, len);
+}
+
+static int seed_vblk(bool busy, u8 *buf, size_t len)
+{
+	disk_init();
+	if (busy) {
+		vp_driver(&disk.vp, 1);
+		blk_request();
+		bar_w(&disk.vp, VIRTIO_PCI_NOTIFY, 2, 0);
+		blk_request();
+		guest_ram[VP_RING(0) + 8] = 4;		/* header cut to 4 bytes: failed */
+		bar_w(&disk.vp, VIRTIO_PCI_NOTIFY, 2, 0);
+	}
+	return virtio_blk_save(&disk.blk, buf, len);
+}
+
+static int seed_vnet(bool busy, u8 *buf, size_t len)
+{
+	u8 frame[60] = { 0x52, 0x54, 0, 0, 0, 1, 0x02 };
+
+	nic_init();
+	if (busy) {
+		vp_driver(&nic.vp, 2);
+		nic.net.wiring.port.deliver(nic.net.wiring.port.ctx, frame, sizeof(frame));
+		virtio_net_set_link(&nic.net, false);
+	}
+	return virtio_net_save(&nic.net, buf, len);
+}
+
 /* Per model, in the order of runs[]. */
 static int (*const seeds[])(bool busy, u8 *buf, size_t len) = {
 	seed_uart, seed_pit, seed_pic, seed_rtc, seed_ioapic, seed_lapic, seed_pm, seed_pci,
+	seed_vpci, seed_vblk, seed_vnet,
 };
 
 /* Each model's fresh and busy records as dir/MODEL-fresh and dir/MODEL-busy,
@@ -518,8 +770,8 @@ static int (*const seeds[])(bool busy, u8 *buf, size_t len) = {
 static int seeds_write(const char *dir)
 {
 	static const char *const names[] = { "uart", "pit", "pic", "rtc", "ioapic", "lapic",
-					     "pm", "pci" };
-	u8 rec[1 + 1024];
+					     "pm", "pci", "vpci", "vblk", "vnet" };
+	u8 rec[1 + 4096];
 	char path[512];
 
 	for (unsigned m = 0; m < ARRAY_SIZE(seeds); m++) {
