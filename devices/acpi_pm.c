@@ -238,13 +238,9 @@ const struct io_ops acpi_pm_io_ops = {
 	.write = acpi_pm_io_write,
 };
 
-static void acpi_pm_dev_advance(void *dev, u64 now)
+static u64 acpi_pm_dev_advance(void *dev, u64 now)
 {
 	acpi_pm_advance(dev, now);
-}
-
-static u64 acpi_pm_dev_next_deadline(const void *dev)
-{
 	return acpi_pm_next_deadline(dev);
 }
 
@@ -311,7 +307,6 @@ static int acpi_pm_dev_load(void *dev, const void *buf, size_t len, bool apply, 
 
 const struct dev_ops acpi_pm_dev_ops = {
 	.advance = acpi_pm_dev_advance,
-	.next_deadline = acpi_pm_dev_next_deadline,
 	.save = acpi_pm_dev_save,
 	.load = acpi_pm_dev_load,
 };

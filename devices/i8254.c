@@ -503,13 +503,9 @@ const struct io_ops i8254_port61_ops = {
 	.write = i8254_port61_io_write,
 };
 
-static void i8254_dev_advance(void *dev, u64 now)
+static u64 i8254_dev_advance(void *dev, u64 now)
 {
 	i8254_advance(dev, now);
-}
-
-static u64 i8254_dev_next_deadline(const void *dev)
-{
 	return i8254_next_deadline(dev);
 }
 
@@ -636,7 +632,6 @@ static int i8254_dev_load(void *dev, const void *buf, size_t len, bool apply, co
 
 const struct dev_ops i8254_dev_ops = {
 	.advance = i8254_dev_advance,
-	.next_deadline = i8254_dev_next_deadline,
 	.save = i8254_dev_save,
 	.load = i8254_dev_load,
 };

@@ -564,13 +564,9 @@ const struct io_ops mc146818_io_ops = {
 	.write = mc146818_io_write,
 };
 
-static void mc146818_dev_advance(void *dev, u64 now)
+static u64 mc146818_dev_advance(void *dev, u64 now)
 {
 	mc146818_advance(dev, now);
-}
-
-static u64 mc146818_dev_next_deadline(const void *dev)
-{
 	return mc146818_next_deadline(dev);
 }
 
@@ -650,7 +646,6 @@ static int mc146818_dev_load(void *dev, const void *buf, size_t len, bool apply,
 
 const struct dev_ops mc146818_dev_ops = {
 	.advance = mc146818_dev_advance,
-	.next_deadline = mc146818_dev_next_deadline,
 	.save = mc146818_dev_save,
 	.load = mc146818_dev_load,
 };

@@ -135,13 +135,9 @@ void vlapic_tsc_deadline_write(struct vlapic *lapic, u64 val)
 	vlapic_advance(lapic, now);
 }
 
-static void vlapic_dev_advance(void *dev, u64 now)
+static u64 vlapic_dev_advance(void *dev, u64 now)
 {
 	vlapic_advance(dev, now);
-}
-
-static u64 vlapic_dev_next_deadline(const void *dev)
-{
 	return vlapic_next_deadline(dev);
 }
 
@@ -176,7 +172,6 @@ static int vlapic_dev_load(void *dev, const void *buf, size_t len, bool apply, c
 
 const struct dev_ops vlapic_dev_ops = {
 	.advance = vlapic_dev_advance,
-	.next_deadline = vlapic_dev_next_deadline,
 	.save = vlapic_dev_save,
 	.load = vlapic_dev_load,
 };

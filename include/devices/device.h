@@ -17,9 +17,9 @@
 
 struct dev_ops {
 	/* Do what is due by now (the VM's clock, include/devices/guest_clock.h)
-	 * and say when next: UINT64_MAX for never. */
-	void (*advance)(void *dev, u64 now);
-	u64 (*next_deadline)(const void *dev);
+	 * and return when next: UINT64_MAX for never. One hook, not two: the
+	 * timer service calls it on every pass. */
+	u64 (*advance)(void *dev, u64 now);
 	/* One state record (include/devices/snapshot.h): bytes or -ENOSPC;
 	 * load checks it, and with apply replaces the state (0 or an error
 	 * with *why; a refused record changes nothing). */

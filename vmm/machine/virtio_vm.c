@@ -264,9 +264,10 @@ static size_t virtio_slot_stats(const void *dev, char *buf, size_t len)
 
 /* The timer service's walk drains a NIC's inbox (frames that came while
  * the VM's lock was taken); it has no deadline of its own. */
-static void virtio_slot_advance(void *dev, u64 now)
+static u64 virtio_slot_advance(void *dev, u64 now)
 {
 	virtio_slot_drain(dev);
+	return UINT64_MAX;
 }
 
 /*

@@ -24,9 +24,18 @@ struct vm_device {
 	void *dev;
 };
 
+/* A device with a timer, as the timer service walks them: its hook and
+ * model, kept apart from the table so each pass touches only these. */
+struct vm_timed_device {
+	u64 (*advance)(void *dev, u64 now);
+	void *dev;
+};
+
 struct vm_devices {
 	struct vm_device dev[VM_MAX_DEVICES];
 	unsigned count;
+	struct vm_timed_device timed[VM_MAX_DEVICES];
+	unsigned ntimed;
 };
 
 /* 0, -EINVAL (empty or too long a name), -EEXIST (the name is taken), -ENOSPC. */
